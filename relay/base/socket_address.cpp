@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace sightline {
@@ -68,8 +69,9 @@ std::string SocketAddress::ip_string() const {
 
 std::string SocketAddress::to_string() const {
   if (empty()) return "(none)";
-  if (is_ipv6()) return "[" + ip_string() + "]:" + std::to_string(port());
-  return ip_string() + ":" + std::to_string(port());
+  char buffer[INET6_ADDRSTRLEN + 16];
+  std::snprintf(buffer, sizeof buffer, is_ipv6() ? "[%s]:%u" : "%s:%u", ip_string().c_str(), port());
+  return buffer;
 }
 
 bool SocketAddress::operator==(const SocketAddress& other) const {
