@@ -1,0 +1,81 @@
+// Call: routing of media between the participants of one call.
+#include "relay/call/call.h"
+
+#include <algorithm>
+
+#include "relay/base/log.h"
+
+namespace sightline::call {
+
+Call::Call(std::string id, RelayCounters& counters, CallEvents& events)
+    : id_(std::move(id)), counters_(counters), events_(events) {
+  counters_.calls.increment();
+}
+
+Call::~Call() {
+  for (auto& participant : participants_) participant->close();
+  counters_.participants.add(-static_cast<int64_t>(participants_.size()));
+  counters_.calls.decrement();
+}
+
+Participant& Call::add(net::UdpSocket& socket, ParticipantSetup setup) {
+  participants_.push_back(std::make_unique<Participant>(*this, socket, counters_, std::move(setup)));
+  counters_.participants.increment();
+  return *participants_.back();
+}
+
+std::unique_ptr<Participant> Call::remove(std::string_view participant_id) {
+  auto it = std::find_if(participants_.begin(), participants_.end(),
+                         [&](const auto& participant) { return participant->id() == participant_id; });
+  if (it == participants_.end()) return nullptr;
+  std::unique_ptr<Participant> removed = std::move(*it);
+  participants_.erase(it);
+  counters_.participants.decrement();
+  removed->close();
+  return removed;
+}
+
+Participant* Call::find(std::string_view participant_id) {
+  for (auto& participant : participants_) {
+    if (participant->id() == participant_id) return participant.get();
+  }
+  return nullptr;
+}
+
+void Call::route(Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
+  if (!live_) {
+    counters_.reject(RejectReason::not_live);
+    return;
+  }
+  for (auto& participant : participants_) {
+    if (participant.get() != &from) participant->forward(type, packet, now);
+  }
+}
+
+void Call::request_keyframe(Participant& subscriber, TimePoint now) {
+  for (auto& participant : participants_) {
+    if (participant.get() == &subscriber) continue;
+    if (participant->request_keyframe(now)) {
+      counters_.keyframe_requests_forwarded.add();
+    } else {
+      counters_.keyframe_requests_suppressed.add();
+    }
+  }
+}
+
+void Call::tick(TimePoint now) {
+  for (auto& participant : participants_) participant->tick(now);
+}
+
+void Call::on_connected(Participant& participant) {
+  log::info("call", "participant connected", {{"call", id_}, {"participant", participant.id()}});
+  events_.on_participant_connected(id_, participant.id(), participant.setup().session);
+}
+
+void Call::on_failed(Participant& participant, std::string_view reason) {
+  log::warn("call", "participant transport failed",
+            {{"call", id_}, {"participant", participant.id()}, {"reason", reason}});
+  events_.on_participant_failed(id_, participant.id(), participant.setup().session, reason);
+}
+
+}  // namespace sightline::call

@@ -1,0 +1,64 @@
+// A call on one media worker: its participants and the routing of media
+// between them. Media flows between the parties only while the call is live.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "relay/call/participant.h"
+
+namespace sightline::call {
+
+// Notifications from a worker to the control thread. Called on the worker
+// thread; implementations post to their own thread.
+class CallEvents {
+ public:
+  virtual ~CallEvents() = default;
+  virtual void on_participant_connected(const std::string& call_id, const std::string& participant_id,
+                                        uint64_t session) = 0;
+  virtual void on_participant_failed(const std::string& call_id, const std::string& participant_id,
+                                     uint64_t session, std::string_view reason) = 0;
+};
+
+class Call {
+ public:
+  Call(std::string id, RelayCounters& counters, CallEvents& events);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  const std::string& id() const { return id_; }
+  // While false, the relay forwards nothing between participants. A call
+  // under supervision starts held until the officer's ID check.
+  bool live() const { return live_; }
+  void set_live(bool live) { live_ = live; }
+
+  Participant& add(net::UdpSocket& socket, ParticipantSetup setup);
+  // Returns the removed participant so that the worker can unregister its
+  // transport before it is destroyed; null when there is no such participant.
+  std::unique_ptr<Participant> remove(std::string_view participant_id);
+  Participant* find(std::string_view participant_id);
+  const std::vector<std::unique_ptr<Participant>>& participants() const { return participants_; }
+  bool empty() const { return participants_.empty(); }
+
+  // Sends a publisher's packet to every other participant.
+  void route(Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now);
+  // A subscriber asked for a video keyframe: ask the publishers feeding it.
+  void request_keyframe(Participant& subscriber, TimePoint now);
+  void tick(TimePoint now);
+
+  void on_connected(Participant& participant);
+  void on_failed(Participant& participant, std::string_view reason);
+
+ private:
+  std::string id_;
+  RelayCounters& counters_;
+  CallEvents& events_;
+  bool live_ = true;
+  std::vector<std::unique_ptr<Participant>> participants_;
+};
+
+}  // namespace sightline::call

@@ -1,0 +1,143 @@
+// CallWorker: per-worker call table and packet demultiplexing (RFC 7983).
+#include "relay/call/call_worker.h"
+
+#include <vector>
+
+#include "relay/base/log.h"
+#include "relay/ice/demux.h"
+#include "relay/ice/ice_lite_agent.h"
+#include "relay/ice/stun_message.h"
+
+namespace sightline::call {
+
+CallWorker::CallWorker(int index, SocketAddress bind_address, CallEvents& events)
+    : worker_(index, bind_address), events_(events) {}
+
+CallWorker::~CallWorker() { stop(); }
+
+bool CallWorker::start(std::string* error) { return worker_.start(this, error); }
+
+void CallWorker::stop() {
+  if (!worker_.running()) return;
+  worker_.run_sync([this] { destroy_all_calls(); });
+  worker_.stop();
+}
+
+void CallWorker::add_participant(ParticipantSetup setup) {
+  auto it = calls_.find(setup.call_id);
+  if (it == calls_.end()) {
+    it = calls_.emplace(setup.call_id, std::make_unique<Call>(setup.call_id, counters_, events_)).first;
+    log::info("call", "created", {{"call", setup.call_id}, {"worker", worker_.index()}});
+  }
+  Call& call = *it->second;
+  if (Participant* existing = call.find(setup.participant_id)) {
+    // A second offer from the same participant replaces its transport.
+    unregister(*existing);
+    call.remove(setup.participant_id);
+  }
+  const std::string ufrag = setup.transport.local_ufrag;
+  Participant& participant = call.add(worker_.socket(), std::move(setup));
+  by_ufrag_[ufrag] = &participant;
+}
+
+void CallWorker::remove_participant(const std::string& call_id, const std::string& participant_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  if (Participant* participant = it->second->find(participant_id)) {
+    unregister(*participant);
+    it->second->remove(participant_id);
+    log::info("call", "participant removed", {{"call", call_id}, {"participant", participant_id}});
+  }
+}
+
+void CallWorker::destroy_call(const std::string& call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  for (const auto& participant : it->second->participants()) unregister(*participant);
+  calls_.erase(it);
+  log::info("call", "destroyed", {{"call", call_id}});
+}
+
+void CallWorker::set_call_live(const std::string& call_id, bool live) {
+  if (Call* call = find_call(call_id)) call->set_live(live);
+}
+
+Call* CallWorker::find_call(std::string_view call_id) {
+  auto it = calls_.find(call_id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+void CallWorker::destroy_all_calls() {
+  by_address_.clear();
+  by_ufrag_.clear();
+  calls_.clear();
+}
+
+void CallWorker::unregister(Participant& participant) {
+  for (const SocketAddress& address : participant.transport().validated_addresses()) {
+    auto it = by_address_.find(address);
+    if (it != by_address_.end() && it->second == &participant) by_address_.erase(it);
+  }
+  auto it = by_ufrag_.find(participant.transport().local_ufrag());
+  if (it != by_ufrag_.end() && it->second == &participant) by_ufrag_.erase(it);
+}
+
+void CallWorker::on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now) {
+  const ice::PacketKind kind = ice::classify_packet(data);
+  if (kind == ice::PacketKind::stun) {
+    handle_stun(from, data, now);
+    return;
+  }
+  if (kind == ice::PacketKind::unknown) {
+    counters_.reject(RejectReason::unknown_kind);
+    return;
+  }
+
+  // DTLS and SRTP are accepted only from an address that passed an
+  // authenticated binding check (RFC 8445 section 7.3).
+  auto it = by_address_.find(from);
+  if (it == by_address_.end()) {
+    counters_.reject(RejectReason::unknown_source);
+    return;
+  }
+  WebRtcTransport& transport = it->second->transport();
+  if (kind == ice::PacketKind::dtls) {
+    transport.handle_dtls(from, data, now);
+  } else {
+    transport.handle_srtp(from, data, kind, now);
+  }
+}
+
+void CallWorker::handle_stun(const SocketAddress& from, MutableByteView data, TimePoint now) {
+  ice::StunMessage message;
+  const ice::StunParseError error = ice::parse_stun(data, message);
+  if (error != ice::StunParseError::ok) {
+    counters_.reject(RejectReason::stun_malformed);
+    return;
+  }
+  // Responses and indications (a peer's keepalives) need no answer.
+  if (!message.is_binding_request()) return;
+  if (!message.username) {
+    counters_.reject(RejectReason::stun_unauthorized);
+    return;
+  }
+  auto it = by_ufrag_.find(ice::IceLiteAgent::local_ufrag_of(*message.username));
+  if (it == by_ufrag_.end()) {
+    counters_.reject(RejectReason::stun_unknown_user);
+    return;
+  }
+  Participant& participant = *it->second;
+  SocketAddress evicted;
+  if (!participant.transport().handle_stun(from, data, message, now, &evicted)) return;
+  by_address_[from] = &participant;
+  if (!evicted.empty()) {
+    auto old = by_address_.find(evicted);
+    if (old != by_address_.end() && old->second == &participant) by_address_.erase(old);
+  }
+}
+
+void CallWorker::on_tick(TimePoint now) {
+  for (auto& [id, call] : calls_) call->tick(now);
+}
+
+}  // namespace sightline::call

@@ -1,0 +1,64 @@
+// The calls of one media worker and the demultiplexing of everything that
+// arrives on its port: STUN by USERNAME to a participant's transport, and
+// DTLS, SRTP and SRTCP by the 5-tuple a binding check validated.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "relay/call/call.h"
+#include "relay/call/relay_counters.h"
+#include "relay/net/media_worker.h"
+
+namespace sightline::call {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
+class CallWorker final : public net::DatagramHandler {
+ public:
+  CallWorker(int index, SocketAddress bind_address, CallEvents& events);
+  ~CallWorker() override;
+
+  bool start(std::string* error);
+  // Destroys every call and stops the thread.
+  void stop();
+
+  net::MediaWorker& media_worker() { return worker_; }
+  const RelayCounters& counters() const { return counters_; }
+  SocketAddress local_address() const { return worker_.local_address(); }
+  // Number of calls hosted here, for placing new calls; read from any thread.
+  int64_t call_count() const { return counters_.calls.value(); }
+
+  // The following run on the worker thread (post them with media_worker().post()).
+  void add_participant(ParticipantSetup setup);
+  // No-op when the call or participant is already gone, so that leave and
+  // call teardown may race in any order.
+  void remove_participant(const std::string& call_id, const std::string& participant_id);
+  void destroy_call(const std::string& call_id);
+  void set_call_live(const std::string& call_id, bool live);
+  Call* find_call(std::string_view call_id);
+
+  // net::DatagramHandler.
+  void on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now) override;
+  void on_tick(TimePoint now) override;
+
+ private:
+  void handle_stun(const SocketAddress& from, MutableByteView data, TimePoint now);
+  void unregister(Participant& participant);
+  void destroy_all_calls();
+  void remove_failed_participants();
+
+  net::MediaWorker worker_;
+  CallEvents& events_;
+  RelayCounters counters_;
+  std::unordered_map<std::string, std::unique_ptr<Call>, StringHash, std::equal_to<>> calls_;
+  std::unordered_map<std::string, Participant*, StringHash, std::equal_to<>> by_ufrag_;
+  std::unordered_map<SocketAddress, Participant*, SocketAddressHash> by_address_;
+};
+
+}  // namespace sightline::call

@@ -1,0 +1,120 @@
+// One participant of a call on a media worker: its transport, the streams it
+// publishes (inbound to the relay) and the streams the relay sends it
+// (outbound), with RTCP terminated on this leg.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relay/base/clock.h"
+#include "relay/call/relay_counters.h"
+#include "relay/call/webrtc_transport.h"
+#include "relay/rtp/receive_statistics.h"
+#include "relay/rtp/retransmission_cache.h"
+#include "relay/rtp/stream_rewriter.h"
+
+namespace sightline::call {
+
+class Call;
+
+enum class MediaType : uint8_t { audio, video };
+const char* to_string(MediaType type);
+
+// A negotiated payload format of one media type, as the participant's SDP
+// offer named it.
+struct MediaFormat {
+  bool negotiated = false;
+  uint8_t payload_type = 0;
+  // RTX payload type (RFC 4588) for video, 0 when none was negotiated.
+  uint8_t rtx_payload_type = 0;
+  uint32_t clock_rate = 0;
+};
+
+struct ParticipantSetup {
+  std::string call_id;
+  std::string participant_id;
+  std::string role;
+  uint64_t session = 0;
+  TransportParams transport;
+  MediaFormat audio;
+  MediaFormat video;
+  // SSRCs the relay sends to this participant, announced in the answer.
+  uint32_t audio_ssrc = 0;
+  uint32_t video_ssrc = 0;
+  std::string cname;
+};
+
+class Participant final : public TransportListener {
+ public:
+  Participant(Call& call, net::UdpSocket& socket, RelayCounters& counters, ParticipantSetup setup);
+  ~Participant() override;
+
+  const std::string& id() const { return setup_.participant_id; }
+  const ParticipantSetup& setup() const { return setup_; }
+  WebRtcTransport& transport() { return *transport_; }
+  bool connected() const { return transport_->connected(); }
+
+  // Forwards a publisher's packet to this participant: copies it into the
+  // send batch, rewrites SSRC, sequence number, timestamp and payload type
+  // for this leg, keeps a plain copy for NACKs and encrypts it.
+  void forward(MediaType type, const rtp::RtpPacket& packet, TimePoint now);
+  // Asks this participant, as a publisher, for a video keyframe (PLI),
+  // at most once per kKeyframeRequestIntervalMs.
+  bool request_keyframe(TimePoint now);
+  void tick(TimePoint now);
+  // Sends RTCP BYE and a DTLS close_notify.
+  void close();
+
+  // Statistics for tests and the metrics page.
+  uint64_t packets_forwarded() const { return packets_forwarded_; }
+  uint64_t retransmissions_sent() const { return retransmissions_sent_; }
+
+ private:
+  struct InboundStream {
+    InboundStream(uint32_t ssrc, MediaType media_type, uint32_t clock_rate)
+        : type(media_type), statistics(ssrc, clock_rate) {}
+    MediaType type;
+    rtp::ReceiveStatistics statistics;
+    std::optional<TimePoint> last_keyframe_request;
+    uint8_t fir_sequence = 0;
+  };
+  struct OutboundStream {
+    uint32_t ssrc = 0;
+    uint8_t payload_type = 0;
+    uint32_t clock_rate = 0;
+    std::optional<rtp::SequenceRewriter> rewriter;
+    std::unique_ptr<rtp::RetransmissionCache> cache;
+    uint64_t packets = 0;
+    uint64_t octets = 0;
+    uint32_t last_timestamp = 0;
+    std::optional<TimePoint> last_sent;
+  };
+
+  // TransportListener.
+  void on_transport_connected(WebRtcTransport& transport) override;
+  void on_transport_failed(WebRtcTransport& transport, std::string_view reason) override;
+  void on_rtp(WebRtcTransport& transport, rtp::RtpPacket& packet, TimePoint now) override;
+  void on_rtcp(WebRtcTransport& transport, ByteView compound, TimePoint now) override;
+
+  InboundStream* inbound_stream(uint32_t ssrc, MediaType type, uint32_t clock_rate);
+  OutboundStream* outbound_for_ssrc(uint32_t ssrc);
+  void answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now);
+  void send_reports(TimePoint now);
+
+  friend class ParticipantRtcpHandler;
+
+  Call& call_;
+  RelayCounters& counters_;
+  ParticipantSetup setup_;
+  std::unique_ptr<WebRtcTransport> transport_;
+  std::vector<std::unique_ptr<InboundStream>> inbound_;
+  OutboundStream audio_out_;
+  OutboundStream video_out_;
+  std::optional<TimePoint> next_report_;
+  uint64_t packets_forwarded_ = 0;
+  uint64_t retransmissions_sent_ = 0;
+};
+
+}  // namespace sightline::call

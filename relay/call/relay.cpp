@@ -1,0 +1,414 @@
+// Relay: places calls on media workers and runs the signalling of each
+// participant (join, SDP offer and answer, leave) on the control thread.
+#include "relay/call/relay.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "relay/base/log.h"
+#include "relay/call/call_worker.h"
+#include "relay/control/control_server.h"
+#include "relay/control/metrics_registry.h"
+#include "relay/control/signalling_messages.h"
+#include "relay/crypto/dtls_certificate.h"
+#include "relay/crypto/srtp_session.h"
+#include "relay/ice/ice_lite_agent.h"
+#include "relay/sdp/sdp_answer.h"
+#include "relay/sdp/sdp_parser.h"
+#include "relay/sdp/sdp_writer.h"
+
+namespace sightline::call {
+
+namespace {
+
+// Host candidate priority for a UDP candidate (RFC 8445 section 5.1.2.1 with
+// type preference 126, local preference 65535, component 1).
+// Largest DTLS datagram: below the path MTU of any network a browser is on,
+// with room for IP and UDP headers and tunnels.
+constexpr size_t kDtlsMtuBytes = 1200;
+
+constexpr uint32_t kHostUdpPriority = (126u << 24) | (65535u << 8) | (256u - 1u);
+
+uint32_t random_ssrc() {
+  uint32_t value = 0;
+  while (value == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value);
+  return value;
+}
+
+}  // namespace
+
+class Relay::Impl final : public control::ControlHandler, public CallEvents {
+ public:
+  explicit Impl(control::RelayConfig config) : config_(std::move(config)) {}
+
+  std::optional<std::string> start();
+  void stop();
+  uint16_t control_port() const { return server_ ? server_->port() : 0; }
+  RelayTotals totals() const;
+  size_t session_count() const;
+  size_t call_count() const;
+
+  // control::ControlHandler, on the control thread.
+  void on_ws_open(control::SessionId session, const control::HttpRequestInfo& request) override;
+  void on_ws_message(control::SessionId session, const nlohmann::json& message) override;
+  void on_ws_close(control::SessionId session) override;
+
+  // CallEvents, on a worker thread.
+  void on_participant_connected(const std::string& call_id, const std::string& participant_id,
+                                uint64_t session) override;
+  void on_participant_failed(const std::string& call_id, const std::string& participant_id, uint64_t session,
+                             std::string_view reason) override;
+
+ private:
+  struct Session {
+    std::string call_id;
+    std::string participant_id;
+    control::ParticipantRole role = control::ParticipantRole::caller;
+    bool joined = false;
+  };
+  struct CallRecord {
+    int worker = 0;
+    std::map<std::string, control::SessionId> participants;
+  };
+
+  void handle_join(control::SessionId id, Session& session, const control::JoinMessage& join);
+  void handle_offer(control::SessionId id, Session& session, const control::OfferMessage& offer);
+  void leave(control::SessionId id, Session& session);
+  void send_error(control::SessionId id, std::string_view code, std::string_view message);
+  int choose_worker() const;
+  void collect_metrics(control::MetricsWriter& writer) const;
+
+  control::RelayConfig config_;
+  std::shared_ptr<crypto::DtlsCertificate> certificate_;
+  std::vector<std::unique_ptr<CallWorker>> workers_;
+  control::MetricsRegistry metrics_;
+  std::unique_ptr<control::ControlServer> server_;
+
+  mutable std::mutex mutex_;  // guards sessions_ and calls_ for readers outside the control thread
+  std::unordered_map<control::SessionId, Session> sessions_;
+  std::unordered_map<std::string, CallRecord> calls_;
+};
+
+std::optional<std::string> Relay::Impl::start() {
+  if (!crypto::initialize_srtp_library()) return "libsrtp initialisation failed";
+  // A fresh certificate per run: its fingerprint travels in every answer.
+  certificate_ = crypto::DtlsCertificate::generate_ecdsa();
+  if (!certificate_) return "generating the DTLS certificate failed";
+
+  const int worker_count = std::max(1, static_cast<int>(config_.media_workers));
+  for (int i = 0; i < worker_count; ++i) {
+    const uint16_t port = config_.first_media_port == 0 ? 0 : static_cast<uint16_t>(config_.first_media_port + i);
+    const std::optional<SocketAddress> bind = SocketAddress::parse(config_.media_bind_address, port);
+    if (!bind) return "invalid media address '" + config_.media_bind_address + "': expected an IPv4 or IPv6 address";
+    auto worker = std::make_unique<CallWorker>(i, *bind, *this);
+    std::string error;
+    if (!worker->start(&error)) {
+      stop();
+      return "media worker " + std::to_string(i) + ": " + error;
+    }
+    workers_.push_back(std::move(worker));
+  }
+
+  metrics_.add_collector([this](control::MetricsWriter& writer) { collect_metrics(writer); });
+  server_ = std::make_unique<control::ControlServer>(config_.control, *this, &metrics_);
+  if (auto error = server_->start()) {
+    stop();
+    return "control server: " + *error;
+  }
+  log::info("relay", "started",
+            {{"control", config_.control.bind_address + ":" + std::to_string(server_->port())},
+             {"workers", worker_count},
+             {"media", workers_.front()->local_address().to_string()}});
+  return std::nullopt;
+}
+
+void Relay::Impl::stop() {
+  // The server first, so that no signalling reaches a stopped worker.
+  if (server_) server_->stop();
+  for (auto& worker : workers_) worker->stop();
+  workers_.clear();
+  server_.reset();
+  std::lock_guard lock(mutex_);
+  sessions_.clear();
+  calls_.clear();
+}
+
+void Relay::Impl::on_ws_open(control::SessionId id, const control::HttpRequestInfo& request) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(id, Session{});
+  log::debug("signalling", "session opened", {{"session", id}, {"remote", request.remote_address}});
+}
+
+void Relay::Impl::on_ws_message(control::SessionId id, const nlohmann::json& message) {
+  const control::ParsedClientMessage parsed = control::parse_client_message(message);
+  if (!parsed) {
+    send_error(id, control::error_code::kInvalidMessage, parsed.error);
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  Session& session = it->second;
+  const control::ClientMessage& client_message = *parsed.message;
+
+  if (const auto* join = std::get_if<control::JoinMessage>(&client_message)) {
+    handle_join(id, session, *join);
+  } else if (!session.joined) {
+    send_error(id, control::error_code::kNotJoined, "send a join message first");
+  } else if (const auto* offer = std::get_if<control::OfferMessage>(&client_message)) {
+    handle_offer(id, session, *offer);
+  } else if (std::holds_alternative<control::CandidateMessage>(client_message)) {
+    // The relay is ICE-lite (RFC 8445 section 2.5): it learns the peer's
+    // addresses from its connectivity checks, so trickled candidates need
+    // no action beyond validation.
+  } else if (std::holds_alternative<control::LeaveMessage>(client_message)) {
+    leave(id, session);
+  }
+}
+
+void Relay::Impl::on_ws_close(control::SessionId id) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  leave(id, it->second);
+  sessions_.erase(it);
+}
+
+void Relay::Impl::handle_join(control::SessionId id, Session& session, const control::JoinMessage& join) {
+  if (session.joined) {
+    send_error(id, control::error_code::kJoinRejected, "this session has already joined call " + session.call_id);
+    return;
+  }
+  auto call_it = calls_.find(join.call);
+  if (call_it != calls_.end() && call_it->second.participants.count(join.participant) != 0) {
+    send_error(id, control::error_code::kJoinRejected,
+               "participant " + join.participant + " is already in call " + join.call);
+    return;
+  }
+  if (call_it == calls_.end()) {
+    call_it = calls_.emplace(join.call, CallRecord{choose_worker(), {}}).first;
+  }
+  CallRecord& record = call_it->second;
+
+  std::vector<std::string> others;
+  for (const auto& [participant_id, other_session] : record.participants) {
+    others.push_back(participant_id);
+    server_->send(other_session, control::make_participant_joined(join.participant));
+  }
+  record.participants.emplace(join.participant, id);
+  session.call_id = join.call;
+  session.participant_id = join.participant;
+  session.role = join.role;
+  session.joined = true;
+  server_->send(id, control::make_joined(join.call, join.participant, others));
+  log::info("signalling", "joined",
+            {{"call", join.call}, {"participant", join.participant}, {"role", control::to_string(join.role)},
+             {"worker", record.worker}});
+}
+
+void Relay::Impl::handle_offer(control::SessionId id, Session& session, const control::OfferMessage& offer_message) {
+  sdp::SessionDescription offer;
+  const sdp::ParseResult parsed = sdp::parse_sdp(offer_message.sdp, offer);
+  if (!parsed.ok) {
+    send_error(id, control::error_code::kInvalidMessage, parsed.describe());
+    log::warn("signalling", "offer rejected",
+              {{"call", session.call_id}, {"participant", session.participant_id}, {"reason", parsed.describe()}});
+    return;
+  }
+
+  CallRecord& record = calls_.at(session.call_id);
+  CallWorker& worker = *workers_[static_cast<size_t>(record.worker)];
+  const std::string& announced =
+      config_.announced_address.empty() ? config_.media_bind_address : config_.announced_address;
+
+  sdp::LocalEndpoint local;
+  local.ice_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
+  local.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
+  local.fingerprint = sdp::Fingerprint{"sha-256", certificate_->fingerprint_sha256()};
+  local.candidates.push_back(sdp::LocalCandidate{announced, worker.local_address().port(), "udp", "", kHostUdpPriority, "1"});
+  const uint32_t audio_ssrc = random_ssrc();
+  const uint32_t video_ssrc = random_ssrc();
+  const std::string cname = "sightline";
+  local.streams.push_back(sdp::LocalStream{sdp::MediaKind::audio, "", audio_ssrc, std::nullopt, cname, "sightline", "audio"});
+  local.streams.push_back(sdp::LocalStream{sdp::MediaKind::video, "", video_ssrc, std::nullopt, cname, "sightline", "video"});
+
+  const sdp::AnswerResult answer = sdp::build_answer(offer, local);
+  if (!answer.ok) {
+    send_error(id, control::error_code::kInvalidMessage, answer.error);
+    log::warn("signalling", "offer rejected",
+              {{"call", session.call_id}, {"participant", session.participant_id}, {"reason", answer.error}});
+    return;
+  }
+
+  ParticipantSetup setup;
+  setup.call_id = session.call_id;
+  setup.participant_id = session.participant_id;
+  setup.role = std::string(control::to_string(session.role));
+  setup.session = id;
+  setup.transport.local_ufrag = local.ice_ufrag;
+  setup.transport.local_password = local.ice_pwd;
+  setup.transport.remote_ufrag = answer.remote_ice_ufrag;
+  setup.transport.remote_password = answer.remote_ice_pwd;
+  setup.transport.remote_fingerprint_algorithm = answer.remote_fingerprint.algorithm;
+  setup.transport.remote_fingerprint = answer.remote_fingerprint.value;
+  setup.transport.certificate = certificate_;
+  setup.transport.mtu = kDtlsMtuBytes;
+  for (const sdp::NegotiatedMedia& media : answer.media) {
+    MediaFormat& format = media.kind == sdp::MediaKind::audio ? setup.audio : setup.video;
+    format.negotiated = true;
+    format.payload_type = media.payload_type;
+    format.rtx_payload_type = media.rtx_payload_type.value_or(0);
+    format.clock_rate = media.clock_rate;
+  }
+  setup.audio_ssrc = audio_ssrc;
+  setup.video_ssrc = video_ssrc;
+  setup.cname = cname;
+
+  CallWorker* worker_ptr = &worker;
+  worker.media_worker().post([worker_ptr, setup = std::move(setup)]() mutable {
+    worker_ptr->add_participant(std::move(setup));
+  });
+  server_->send(id, control::make_answer(sdp::write_sdp(answer.answer)));
+}
+
+void Relay::Impl::leave(control::SessionId id, Session& session) {
+  if (!session.joined) return;
+  auto call_it = calls_.find(session.call_id);
+  session.joined = false;
+  if (call_it == calls_.end()) return;
+  CallRecord& record = call_it->second;
+  record.participants.erase(session.participant_id);
+
+  CallWorker* worker = workers_[static_cast<size_t>(record.worker)].get();
+  const std::string call_id = session.call_id;
+  const std::string participant_id = session.participant_id;
+  const bool last = record.participants.empty();
+  worker->media_worker().post([worker, call_id, participant_id, last] {
+    worker->remove_participant(call_id, participant_id);
+    if (last) worker->destroy_call(call_id);
+  });
+  for (const auto& [other_id, other_session] : record.participants) {
+    server_->send(other_session, control::make_participant_left(participant_id));
+  }
+  if (last) calls_.erase(call_it);
+  log::info("signalling", "left", {{"call", call_id}, {"participant", participant_id}, {"session", id}});
+}
+
+void Relay::Impl::send_error(control::SessionId id, std::string_view code, std::string_view message) {
+  server_->send(id, control::make_error(code, message));
+}
+
+int Relay::Impl::choose_worker() const {
+  // The worker with the fewest calls; calls_ also counts calls whose first
+  // participant has not offered yet, which the workers do not know about.
+  std::vector<int64_t> load(workers_.size(), 0);
+  for (const auto& [id, record] : calls_) ++load[static_cast<size_t>(record.worker)];
+  return static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void Relay::Impl::on_participant_connected(const std::string& call_id, const std::string& participant_id,
+                                           uint64_t session) {
+  server_->send(session, nlohmann::json{{"type", "connected"}, {"call", call_id}, {"participant", participant_id}});
+}
+
+void Relay::Impl::on_participant_failed(const std::string& call_id, const std::string& participant_id,
+                                        uint64_t session, std::string_view reason) {
+  server_->send(session, control::make_error("transport-failed", reason));
+  log::warn("relay", "participant transport failed",
+            {{"call", call_id}, {"participant", participant_id}, {"reason", reason}});
+}
+
+RelayTotals Relay::Impl::totals() const {
+  RelayTotals totals;
+  for (const auto& worker : workers_) {
+    const RelayCounters& c = worker->counters();
+    totals.rtp_packets_in += c.rtp_packets_in.value();
+    totals.rtp_packets_out += c.rtp_packets_out.value();
+    totals.rtp_bytes_in += c.rtp_bytes_in.value();
+    totals.rtp_bytes_out += c.rtp_bytes_out.value();
+    totals.retransmissions_sent += c.retransmissions_sent.value();
+    totals.nacks_received += c.nacks_received.value();
+    totals.keyframe_requests_forwarded += c.keyframe_requests_forwarded.value();
+    for (size_t i = 0; i < static_cast<size_t>(RejectReason::count_); ++i) {
+      totals.rejected_by_reason[i] += c.rejected[i].value();
+      totals.rejected += c.rejected[i].value();
+    }
+    totals.calls += c.calls.value();
+    totals.participants += c.participants.value();
+  }
+  return totals;
+}
+
+void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
+  for (const auto& worker : workers_) {
+    const RelayCounters& c = worker->counters();
+    const control::MetricLabels labels = {{"worker", std::to_string(worker->media_worker().index())}};
+    const net::MediaWorker& media = worker->media_worker();
+    writer.counter("sightline_datagrams_received_total", "UDP datagrams received on media ports",
+                   static_cast<double>(media.datagrams_received()), labels);
+    writer.counter("sightline_datagram_bytes_received_total", "UDP bytes received on media ports",
+                   static_cast<double>(media.bytes_received()), labels);
+    writer.counter("sightline_rtp_packets_received_total", "RTP packets received and decrypted",
+                   static_cast<double>(c.rtp_packets_in.value()), labels);
+    writer.counter("sightline_rtp_bytes_received_total", "RTP bytes received and decrypted",
+                   static_cast<double>(c.rtp_bytes_in.value()), labels);
+    writer.counter("sightline_rtp_packets_sent_total", "RTP packets forwarded to subscribers",
+                   static_cast<double>(c.rtp_packets_out.value()), labels);
+    writer.counter("sightline_rtp_bytes_sent_total", "RTP bytes forwarded to subscribers",
+                   static_cast<double>(c.rtp_bytes_out.value()), labels);
+    writer.counter("sightline_rtcp_packets_received_total", "RTCP compound packets received",
+                   static_cast<double>(c.rtcp_packets_in.value()), labels);
+    writer.counter("sightline_rtcp_packets_sent_total", "RTCP compound packets sent",
+                   static_cast<double>(c.rtcp_packets_out.value()), labels);
+    writer.counter("sightline_retransmissions_sent_total", "RTP packets resent in answer to NACKs",
+                   static_cast<double>(c.retransmissions_sent.value()), labels);
+    writer.counter("sightline_keyframe_requests_forwarded_total", "PLI or FIR forwarded to publishers",
+                   static_cast<double>(c.keyframe_requests_forwarded.value()), labels);
+    writer.counter("sightline_dtls_handshakes_total", "DTLS handshakes completed",
+                   static_cast<double>(c.dtls_handshakes_completed.value()), labels);
+    writer.counter("sightline_dtls_handshake_failures_total", "DTLS handshakes failed",
+                   static_cast<double>(c.dtls_handshakes_failed.value()), labels);
+    writer.counter("sightline_decrypt_failures_total", "SRTP or SRTCP packets that failed to decrypt",
+                   static_cast<double>(c.rejected_count(RejectReason::srtp_auth_failed) +
+                                       c.rejected_count(RejectReason::srtp_replay) +
+                                       c.rejected_count(RejectReason::srtp_other)),
+                   labels);
+    for (size_t i = 0; i < static_cast<size_t>(RejectReason::count_); ++i) {
+      control::MetricLabels reason_labels = labels;
+      reason_labels.emplace_back("reason", to_string(static_cast<RejectReason>(i)));
+      writer.counter("sightline_packets_rejected_total", "Datagrams or packets dropped, by reason",
+                     static_cast<double>(c.rejected[i].value()), reason_labels);
+    }
+    writer.gauge("sightline_calls", "Calls hosted", static_cast<double>(c.calls.value()), labels);
+    writer.gauge("sightline_participants", "Participants connected or connecting",
+                 static_cast<double>(c.participants.value()), labels);
+  }
+  writer.gauge("sightline_signalling_sessions", "Open signalling WebSocket sessions",
+               static_cast<double>(server_ ? server_->session_count() : 0));
+}
+
+size_t Relay::Impl::session_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+size_t Relay::Impl::call_count() const {
+  std::lock_guard lock(mutex_);
+  return calls_.size();
+}
+
+Relay::Relay(control::RelayConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Relay::~Relay() { impl_->stop(); }
+std::optional<std::string> Relay::start() { return impl_->start(); }
+void Relay::stop() { impl_->stop(); }
+uint16_t Relay::control_port() const { return impl_->control_port(); }
+RelayTotals Relay::totals() const { return impl_->totals(); }
+size_t Relay::session_count() const { return impl_->session_count(); }
+size_t Relay::call_count() const { return impl_->call_count(); }
+
+}  // namespace sightline::call

@@ -1,0 +1,54 @@
+// The relay: N media workers (one UDP port each) and the control server,
+// wired to the signalling that places calls on workers and negotiates each
+// participant's transport. `sightline serve` runs one of these.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "relay/call/relay_counters.h"
+#include "relay/control/config.h"
+
+namespace sightline::call {
+
+
+// Totals over every worker, for tests and the demo.
+struct RelayTotals {
+  uint64_t rtp_packets_in = 0;
+  uint64_t rtp_packets_out = 0;
+  uint64_t rtp_bytes_in = 0;
+  uint64_t rtp_bytes_out = 0;
+  uint64_t retransmissions_sent = 0;
+  uint64_t nacks_received = 0;
+  uint64_t keyframe_requests_forwarded = 0;
+  uint64_t rejected = 0;
+  uint64_t rejected_by_reason[static_cast<size_t>(RejectReason::count_)] = {};
+  int64_t calls = 0;
+  int64_t participants = 0;
+};
+
+class Relay {
+ public:
+  explicit Relay(control::RelayConfig config);
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  // Starts the workers and the control server; returns an error message on failure.
+  std::optional<std::string> start();
+  // Ends every call and stops all threads. Idempotent.
+  void stop();
+
+  uint16_t control_port() const;
+  RelayTotals totals() const;
+  // Open signalling sessions and calls known to the control thread.
+  size_t session_count() const;
+  size_t call_count() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sightline::call

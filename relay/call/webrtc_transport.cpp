@@ -1,0 +1,230 @@
+// WebRtcTransport: ICE-lite, DTLS and SRTP for one participant.
+#include "relay/call/webrtc_transport.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "relay/base/log.h"
+
+namespace sightline::call {
+
+namespace {
+// Authenticated addresses remembered per participant: enough for an ICE
+// restart or a network change, small enough to bound the 5-tuple table.
+constexpr size_t kMaxValidatedAddresses = 8;
+// Space for a binding response: header, XOR-MAPPED-ADDRESS (IPv6), MESSAGE-INTEGRITY, FINGERPRINT.
+constexpr size_t kStunResponseBytes = 256;
+}  // namespace
+
+const char* to_string(WebRtcTransport::State state) {
+  switch (state) {
+    case WebRtcTransport::State::new_: return "new";
+    case WebRtcTransport::State::checking: return "checking";
+    case WebRtcTransport::State::connected: return "connected";
+    case WebRtcTransport::State::failed: return "failed";
+    case WebRtcTransport::State::closed: return "closed";
+  }
+  return "unknown";
+}
+
+WebRtcTransport::WebRtcTransport(net::UdpSocket& socket, RelayCounters& counters, TransportParams params,
+                                 TransportListener& listener)
+    : socket_(socket),
+      counters_(counters),
+      params_(std::move(params)),
+      listener_(listener),
+      ice_(params_.local_ufrag, params_.local_password) {
+  ice_.set_remote_credentials(params_.remote_ufrag, params_.remote_password);
+  crypto::DtlsTransport::Listener& dtls_listener = *this;
+  dtls_ = std::make_unique<crypto::DtlsTransport>(crypto::DtlsRole::server, params_.certificate, dtls_listener);
+  dtls_->set_remote_fingerprint(params_.remote_fingerprint_algorithm, params_.remote_fingerprint);
+  dtls_->set_mtu(params_.mtu);
+}
+
+WebRtcTransport::~WebRtcTransport() = default;
+
+bool WebRtcTransport::handle_stun(const SocketAddress& from, ByteView datagram, const ice::StunMessage& message,
+                                  TimePoint now, SocketAddress* evicted) {
+  struct PathRefresh {
+    WebRtcTransport& self;
+    ~PathRefresh() {
+      const std::optional<SocketAddress> path = self.ice_.selected_path();
+      self.selected_path_cache_ = path ? *path : SocketAddress();
+    }
+  } refresh{*this};
+
+  counters_.stun_requests.add();
+  std::array<uint8_t, kStunResponseBytes> response{};
+  const ice::BindingResult result = ice_.handle_binding_request(datagram, message, from, now, MutableByteView(response));
+  if (result.response_size > 0) socket_.queue_send(from, ByteView(response.data(), result.response_size));
+  if (result.status != ice::BindingStatus::ok) {
+    counters_.reject(RejectReason::stun_unauthorized);
+    return false;
+  }
+
+  if (state_ == State::new_) state_ = State::checking;
+  if (!is_validated(from)) {
+    if (validated_addresses_.size() == kMaxValidatedAddresses) {
+      if (evicted) *evicted = validated_addresses_.front();
+      validated_addresses_.erase(validated_addresses_.begin());
+    }
+    validated_addresses_.push_back(from);
+    log::info("ice", "path validated", {{"ufrag", params_.local_ufrag}, {"address", from.to_string()}});
+  }
+  return true;
+}
+
+void WebRtcTransport::handle_dtls(const SocketAddress& from, ByteView datagram, TimePoint now) {
+  if (state_ == State::failed || state_ == State::closed) return;
+  dtls_peer_ = from;
+  ice_.on_authenticated_traffic(now);
+  dtls_->handle_datagram(datagram);
+}
+
+void WebRtcTransport::handle_srtp(const SocketAddress& from, MutableByteView datagram, ice::PacketKind kind,
+                                  TimePoint now) {
+  if (!srtp_in_) {
+    counters_.reject(RejectReason::srtp_before_keys);
+    return;
+  }
+
+  size_t length = datagram.size();
+  const bool is_rtcp = kind == ice::PacketKind::rtcp;
+  const crypto::SrtpResult result = is_rtcp ? srtp_in_->unprotect_rtcp(datagram.data(), length)
+                                            : srtp_in_->unprotect_rtp(datagram.data(), length);
+  if (result != crypto::SrtpResult::ok) {
+    ++srtp_failures_;
+    switch (result) {
+      case crypto::SrtpResult::auth_failed: counters_.reject(RejectReason::srtp_auth_failed); break;
+      case crypto::SrtpResult::replay_old:
+      case crypto::SrtpResult::replay_duplicate: counters_.reject(RejectReason::srtp_replay); break;
+      default: counters_.reject(RejectReason::srtp_other); break;
+    }
+    return;
+  }
+
+  // Authenticated media is consent (RFC 7675 section 5.1 allows any
+  // authenticated traffic to refresh it) and follows the sender's address.
+  ice_.on_authenticated_traffic(now);
+  dtls_peer_ = from;
+
+  if (is_rtcp) {
+    counters_.rtcp_packets_in.add();
+    listener_.on_rtcp(*this, ByteView(datagram.data(), length), now);
+    return;
+  }
+  rtp::RtpPacket packet;
+  if (rtp::RtpPacket::parse(MutableByteView(datagram.data(), length), packet) != rtp::RtpParseError::ok) {
+    counters_.reject(RejectReason::rtp_malformed);
+    return;
+  }
+  counters_.rtp_packets_in.add();
+  counters_.rtp_bytes_in.add(length);
+  listener_.on_rtp(*this, packet, now);
+}
+
+void WebRtcTransport::tick(TimePoint now) {
+  if (state_ == State::failed || state_ == State::closed) return;
+  if (dtls_ && dtls_->state() == crypto::DtlsState::connecting) {
+    const auto remaining = dtls_->time_until_timeout();
+    if (remaining && remaining->count() <= 0) dtls_->handle_timeout();
+  }
+  if (state_ != State::new_ && ice_.consent_expired(now)) {
+    counters_.consent_expired.add();
+    fail("ICE consent expired: no authenticated traffic for 30 s");
+  }
+}
+
+void WebRtcTransport::close() {
+  if (state_ == State::closed) return;
+  if (dtls_ && dtls_->state() == crypto::DtlsState::connected) dtls_->close();
+  state_ = State::closed;
+}
+
+bool WebRtcTransport::send_rtp(ByteView packet) { return send_protected(packet, false); }
+
+bool WebRtcTransport::send_rtcp(ByteView compound) { return send_protected(compound, true); }
+
+bool WebRtcTransport::send_protected(ByteView packet, bool rtcp) {
+  MutableByteView slot = begin_send();
+  if (slot.size() < packet.size()) return false;
+  std::memcpy(slot.data(), packet.data(), packet.size());
+  return commit_send(packet.size(), rtcp);
+}
+
+MutableByteView WebRtcTransport::begin_send() {
+  if (!srtp_out_ || state_ != State::connected || send_path().empty()) return {};
+  return socket_.begin_send();
+}
+
+bool WebRtcTransport::commit_send(size_t length, bool rtcp) {
+  const SocketAddress& to = send_path();
+  if (!srtp_out_ || to.empty()) return false;
+  MutableByteView slot = socket_.begin_send();
+  const crypto::SrtpResult result = rtcp ? srtp_out_->protect_rtcp(slot.data(), length, slot.size())
+                                         : srtp_out_->protect_rtp(slot.data(), length, slot.size());
+  if (result != crypto::SrtpResult::ok) return false;
+  socket_.commit_send(to, length);
+  if (rtcp) {
+    counters_.rtcp_packets_out.add();
+  } else {
+    counters_.rtp_packets_out.add();
+    counters_.rtp_bytes_out.add(length);
+  }
+  return true;
+}
+
+const SocketAddress& WebRtcTransport::send_path() const {
+  // The nominated path; before nomination, wherever DTLS came from.
+  return selected_path_cache_.empty() ? dtls_peer_ : selected_path_cache_;
+}
+
+void WebRtcTransport::on_dtls_send(ByteView datagram) {
+  // Handshake flights answer the address the peer's DTLS came from.
+  const SocketAddress& to = !dtls_peer_.empty() ? dtls_peer_ : selected_path_cache_;
+  if (to.empty()) return;
+  socket_.queue_send(to, datagram);
+}
+
+void WebRtcTransport::on_dtls_connected(const crypto::SrtpKeys& keys) {
+  std::string error;
+  srtp_in_ = crypto::SrtpSession::create(keys.profile, keys.remote_key_salt, crypto::SrtpDirection::inbound, &error);
+  if (srtp_in_) {
+    srtp_out_ = crypto::SrtpSession::create(keys.profile, keys.local_key_salt, crypto::SrtpDirection::outbound, &error);
+  }
+  if (!srtp_in_ || !srtp_out_) {
+    fail("SRTP session setup failed: " + error);
+    return;
+  }
+  counters_.dtls_handshakes_completed.add();
+  state_ = State::connected;
+  log::info("dtls", "connected", {{"ufrag", params_.local_ufrag}, {"srtp_profile", crypto::to_string(keys.profile)}});
+  listener_.on_transport_connected(*this);
+}
+
+void WebRtcTransport::on_dtls_failed(std::string_view reason) {
+  counters_.dtls_handshakes_failed.add();
+  fail(std::string("DTLS failed: ") + std::string(reason));
+}
+
+void WebRtcTransport::on_dtls_closed() {
+  if (state_ == State::closed || state_ == State::failed) return;
+  state_ = State::closed;
+  listener_.on_transport_failed(*this, "DTLS closed by the peer");
+}
+
+void WebRtcTransport::fail(std::string_view reason) {
+  if (state_ == State::failed || state_ == State::closed) return;
+  state_ = State::failed;
+  srtp_in_.reset();
+  srtp_out_.reset();
+  log::warn("transport", "failed", {{"ufrag", params_.local_ufrag}, {"reason", reason}});
+  listener_.on_transport_failed(*this, reason);
+}
+
+bool WebRtcTransport::is_validated(const SocketAddress& address) const {
+  return std::find(validated_addresses_.begin(), validated_addresses_.end(), address) != validated_addresses_.end();
+}
+
+}  // namespace sightline::call

@@ -1,0 +1,92 @@
+// Relay settings: names, defaults, ranges and the checks between them.
+#include "relay/control/config.h"
+
+#include <thread>
+
+#include "relay/base/socket_address.h"
+
+namespace sightline::control {
+
+using std::chrono::milliseconds;
+
+namespace {
+constexpr int64_t kMaxPort = 65535;
+constexpr int64_t kMaxMediaWorkers = 256;
+constexpr int64_t kMinMessageBytes = 1024;
+constexpr int64_t kMaxMessageBytes = 16 * 1024 * 1024;
+constexpr int64_t kMaxSessions = 1'000'000;
+}  // namespace
+
+void register_relay_settings(Settings& settings) {
+  settings.add_string("control.bind-address", "IP address of the HTTP and WebSocket server.", "127.0.0.1");
+  settings.add_integer("control.port", "TCP port of the HTTP and WebSocket server; 0 picks a free port.", 8443, 0,
+                       kMaxPort);
+  settings.add_integer("control.max-message-bytes",
+                       "Largest WebSocket message or HTTP request body accepted, in bytes.", 65536, kMinMessageBytes,
+                       kMaxMessageBytes);
+  settings.add_integer("control.max-sessions", "Open WebSocket sessions allowed before upgrades get HTTP 503.", 10000,
+                       1, kMaxSessions);
+  settings.add_duration("control.idle-timeout", "A WebSocket session with no traffic for this long is closed.",
+                        milliseconds(60'000), milliseconds(1'000), milliseconds(3'600'000));
+  settings.add_string("media.bind-address", "IP address the media UDP sockets bind to.", "127.0.0.1");
+  settings.add_string("media.announced-address",
+                      "IP address put in ICE candidates, for a relay behind NAT; empty means media.bind-address.", "");
+  settings.add_integer("media.first-port",
+                       "UDP port of the first media worker; worker i uses this port plus i. 0 picks free ports.",
+                       40000, 0, kMaxPort);
+  settings.add_integer("media.workers", "Media worker threads, each with its own UDP port; 0 means one per CPU core.",
+                       0, 0, kMaxMediaWorkers);
+  settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "info");
+  settings.add_string("data.directory", "Directory for the relay's state, such as the policy database.", "./data");
+}
+
+std::optional<std::string> make_relay_config(const Settings& settings, RelayConfig& out) {
+  RelayConfig config;
+
+  config.control.bind_address = settings.get_string("control.bind-address");
+  if (!SocketAddress::parse(config.control.bind_address, 0)) {
+    return "control.bind-address must be an IPv4 or IPv6 address, got \"" + config.control.bind_address + "\"";
+  }
+  config.control.port = static_cast<uint16_t>(settings.get_integer("control.port"));
+  config.control.max_message_bytes = static_cast<size_t>(settings.get_integer("control.max-message-bytes"));
+  config.control.max_sessions = static_cast<size_t>(settings.get_integer("control.max-sessions"));
+  config.control.idle_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(settings.get_duration("control.idle-timeout"));
+
+  config.media_bind_address = settings.get_string("media.bind-address");
+  const auto media_bind = SocketAddress::parse(config.media_bind_address, 0);
+  if (!media_bind) {
+    return "media.bind-address must be an IPv4 or IPv6 address, got \"" + config.media_bind_address + "\"";
+  }
+
+  config.announced_address = settings.get_string("media.announced-address");
+  if (config.announced_address.empty()) {
+    // A wildcard address cannot go into a candidate: the browser would have nowhere to send.
+    if (config.media_bind_address == "0.0.0.0" || config.media_bind_address == "::") {
+      return "media.announced-address is required when media.bind-address is the wildcard address " +
+             config.media_bind_address;
+    }
+    config.announced_address = config.media_bind_address;
+  } else if (!SocketAddress::parse(config.announced_address, 0)) {
+    return "media.announced-address must be an IPv4 or IPv6 address, got \"" + config.announced_address + "\"";
+  }
+
+  const int64_t workers = settings.get_integer("media.workers");
+  config.media_workers = workers > 0 ? static_cast<unsigned>(workers) : std::max(1u, std::thread::hardware_concurrency());
+  config.first_media_port = static_cast<uint16_t>(settings.get_integer("media.first-port"));
+  if (config.first_media_port != 0 && config.first_media_port + config.media_workers - 1 > kMaxPort) {
+    return "media.first-port " + std::to_string(config.first_media_port) + " leaves no room for " +
+           std::to_string(config.media_workers) + " workers below port 65536";
+  }
+
+  if (!log::parse_level(settings.get_string("log.level"), config.log_level)) {
+    return "log.level must be debug, info, warn or error, got \"" + settings.get_string("log.level") + "\"";
+  }
+  config.data_directory = settings.get_string("data.directory");
+  if (config.data_directory.empty()) return "data.directory must not be empty";
+
+  out = std::move(config);
+  return std::nullopt;
+}
+
+}  // namespace sightline::control

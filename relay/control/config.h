@@ -1,0 +1,39 @@
+// The relay's configuration: the settings the server reads, registered on a
+// Settings so that config/sightline.example.toml and the flags share one table.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "relay/base/log.h"
+#include "relay/control/control_server.h"
+#include "relay/control/settings.h"
+
+namespace sightline::control {
+
+struct RelayConfig {
+  // Bind address, port, message size limit and idle timeout of the HTTP and WebSocket server.
+  ControlServerConfig control;
+  // Local address the media workers' UDP sockets bind to.
+  std::string media_bind_address = "127.0.0.1";
+  // Address written into ICE candidates; the media bind address unless the
+  // relay sits behind NAT or binds to a wildcard address.
+  std::string announced_address = "127.0.0.1";
+  // Worker i binds to first_media_port + i; 0 gives each worker an ephemeral port.
+  uint16_t first_media_port = 40000;
+  // Media worker threads, each with its own UDP port.
+  unsigned media_workers = 1;
+  log::Level log_level = log::Level::info;
+  // Where the relay keeps its state (for example the policy database).
+  std::string data_directory = "./data";
+};
+
+// Registers every relay setting (control.*, media.*, log.*, data.*) with its default.
+void register_relay_settings(Settings& settings);
+
+// Builds the config from registered settings and checks values that depend on
+// each other. Returns an error message, or nullopt with out filled in.
+std::optional<std::string> make_relay_config(const Settings& settings, RelayConfig& out);
+
+}  // namespace sightline::control

@@ -1,0 +1,143 @@
+// MediaWorker: the libuv loop of one media thread.
+#include "relay/net/media_worker.h"
+
+#include <future>
+
+#include "relay/base/log.h"
+
+namespace sightline::net {
+
+namespace {
+// Batches drained per readable event before the loop gets to run timers and
+// posted tasks: bounds the latency a flood on one port adds to the rest.
+constexpr int kMaxBatchesPerWakeup = 16;
+}  // namespace
+
+MediaWorker::MediaWorker(int index, SocketAddress bind_address, milliseconds tick)
+    : index_(index), bind_address_(bind_address), tick_(tick) {}
+
+MediaWorker::~MediaWorker() { stop(); }
+
+bool MediaWorker::start(DatagramHandler* handler, std::string* error) {
+  if (started_) return true;
+  handler_ = handler;
+  if (!socket_.bind(bind_address_, error)) return false;
+  local_address_ = socket_.local_address();
+
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_poll_init(&loop_, &poll_, socket_.fd());
+  poll_.data = this;
+  uv_timer_init(&loop_, &timer_);
+  timer_.data = this;
+  uv_async_init(&loop_, &async_, &MediaWorker::on_async);
+  async_.data = this;
+  uv_poll_start(&poll_, UV_READABLE, &MediaWorker::on_readable);
+  const auto tick_ms = static_cast<uint64_t>(tick_.count());
+  uv_timer_start(&timer_, &MediaWorker::on_tick_timer, tick_ms, tick_ms);
+
+  started_ = true;
+  thread_ = std::thread([this] { run(); });
+  log::info("media", "worker started", {{"worker", index_}, {"address", local_address_.to_string()}});
+  return true;
+}
+
+void MediaWorker::stop() {
+  if (!started_) return;
+  post([this] {
+    stopping_ = true;
+    uv_poll_stop(&poll_);
+    uv_timer_stop(&timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  });
+  if (thread_.joinable()) thread_.join();
+  uv_loop_close(&loop_);
+  socket_.close();
+  started_ = false;
+  log::info("media", "worker stopped", {{"worker", index_}});
+}
+
+void MediaWorker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  uv_async_send(&async_);
+}
+
+void MediaWorker::run_sync(const std::function<void()>& task) {
+  std::promise<void> done;
+  post([&task, &done] {
+    task();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void MediaWorker::run() {
+  thread_id_.store(std::this_thread::get_id());
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Tasks posted after the loop closed (a racing teardown) still run, so
+  // that no waiter in run_sync() hangs.
+  run_posted_tasks();
+  thread_id_.store(std::thread::id());
+}
+
+void MediaWorker::on_readable(uv_poll_t* handle, int status, int) {
+  auto* self = static_cast<MediaWorker*>(handle->data);
+  if (status < 0) {
+    self->receive_errors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  self->drain_socket();
+}
+
+void MediaWorker::drain_socket() {
+  const TimePoint now = sightline::now();
+  for (int round = 0; round < kMaxBatchesPerWakeup; ++round) {
+    const int count = socket_.receive_batch();
+    if (count < 0) {
+      receive_errors_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    uint64_t bytes = 0;
+    for (int i = 0; i < count; ++i) {
+      const ReceivedDatagram& datagram = socket_.received(i);
+      if (datagram.truncated) {
+        truncated_dropped_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      bytes += datagram.data.size();
+      handler_->on_datagram(datagram.from, datagram.data, now);
+    }
+    datagrams_received_.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
+    bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
+    if (count < static_cast<int>(kBatchSize)) break;
+  }
+  socket_.flush();
+}
+
+void MediaWorker::on_tick_timer(uv_timer_t* handle) {
+  auto* self = static_cast<MediaWorker*>(handle->data);
+  self->handler_->on_tick(sightline::now());
+  self->socket_.flush();
+}
+
+void MediaWorker::on_async(uv_async_t* handle) {
+  auto* self = static_cast<MediaWorker*>(handle->data);
+  self->run_posted_tasks();
+  if (!self->stopping_) self->socket_.flush();
+}
+
+void MediaWorker::run_posted_tasks() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks.swap(tasks_);
+  }
+  for (auto& task : tasks) task();
+}
+
+}  // namespace sightline::net

@@ -1,0 +1,72 @@
+// Retransmission cache that serves packets requested by NACKs (RFC 4585 6.2.1).
+#include "relay/rtp/retransmission_cache.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "relay/rtp/sequence_number.h"
+
+namespace sightline::rtp {
+
+namespace {
+
+// Slot sizes are kept in 16 bits, and half the sequence space is the most a
+// window can span while "newer" stays well defined.
+constexpr size_t kMaxPacketSizeLimit = 65535;
+constexpr size_t kMaxCapacity = 32768;
+
+}  // namespace
+
+RetransmissionCache::RetransmissionCache(size_t capacity, size_t max_packet_size, Duration max_age)
+    : slots_(std::bit_ceil(std::clamp<size_t>(capacity, 1, kMaxCapacity))),
+      max_packet_size_(std::min(max_packet_size, kMaxPacketSizeLimit)),
+      max_age_(max_age) {
+  storage_.resize(slots_.size() * max_packet_size_);
+}
+
+void RetransmissionCache::store(ByteView packet, uint16_t seq, TimePoint now) {
+  if (packet.size() > max_packet_size_) {
+    ++oversize_count_;
+    return;
+  }
+
+  if (has_newest_) {
+    const int32_t distance = sequence_distance(newest_seq_, seq);
+    const int32_t window = static_cast<int32_t>(slots_.size());
+    if (distance >= window || distance <= -window) {
+      reset();
+      ++reset_count_;
+    }
+  }
+  if (!has_newest_ || is_newer_sequence(seq, newest_seq_)) {
+    has_newest_ = true;
+    newest_seq_ = seq;
+  }
+
+  const size_t index = index_of(seq);
+  Slot& slot = slots_[index];
+  slot.used = true;
+  slot.seq = seq;
+  slot.size = static_cast<uint16_t>(packet.size());
+  slot.stored_at = now;
+  std::copy(packet.begin(), packet.end(), storage_.begin() + static_cast<std::ptrdiff_t>(index * max_packet_size_));
+}
+
+std::optional<ByteView> RetransmissionCache::find(uint16_t seq, TimePoint now) const {
+  if (!has_newest_) return std::nullopt;
+  const int32_t age_in_packets = sequence_distance(seq, newest_seq_);
+  if (age_in_packets < 0 || age_in_packets >= static_cast<int32_t>(slots_.size())) return std::nullopt;
+
+  const size_t index = index_of(seq);
+  const Slot& slot = slots_[index];
+  if (!slot.used || slot.seq != seq || now - slot.stored_at > max_age_) return std::nullopt;
+  return ByteView(storage_.data() + index * max_packet_size_, slot.size);
+}
+
+void RetransmissionCache::reset() {
+  for (Slot& slot : slots_) slot.used = false;
+  has_newest_ = false;
+  newest_seq_ = 0;
+}
+
+}  // namespace sightline::rtp

@@ -1,0 +1,86 @@
+// Tests of VP8 packetization: payload sizes, descriptors and picture ids.
+#include "tools/media/vp8_packetizer.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <vector>
+
+#include "relay/codec/vp8_payload_descriptor.h"
+
+namespace sightline::media {
+namespace {
+
+std::vector<uint8_t> make_frame(size_t size) {
+  std::vector<uint8_t> frame(size);
+  std::iota(frame.begin(), frame.end(), uint8_t{0});
+  return frame;
+}
+
+TEST(Vp8Packetizer, SplitsEvenlyWithDescriptors) {
+  Vp8Packetizer packetizer(100, 7);
+  const std::vector<uint8_t> frame = make_frame(250);  // 96 bytes of room: three payloads of 84, 83, 83.
+  std::vector<std::vector<uint8_t>> payloads;
+  ASSERT_TRUE(packetizer.packetize(frame, payloads));
+  ASSERT_EQ(payloads.size(), 3u);
+
+  std::vector<uint8_t> joined;
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    codec::Vp8PayloadDescriptor d;
+    ASSERT_EQ(codec::parse_vp8_payload_descriptor(payloads[i], d), codec::Vp8ParseError::kOk);
+    EXPECT_TRUE(d.extended);
+    EXPECT_EQ(d.start_of_partition, i == 0);
+    EXPECT_EQ(d.partition_index, 0);
+    EXPECT_TRUE(d.has_picture_id);
+    EXPECT_TRUE(d.picture_id_16bit);
+    EXPECT_EQ(d.picture_id, 7);
+    EXPECT_FALSE(d.has_tl0_pic_idx);
+    EXPECT_EQ(d.size, 4u);
+    EXPECT_LE(payloads[i].size(), 100u);
+    joined.insert(joined.end(), payloads[i].begin() + 4, payloads[i].end());
+  }
+  EXPECT_EQ(payloads[0].size(), 4u + 84);
+  EXPECT_EQ(payloads[2].size(), 4u + 83);
+  EXPECT_EQ(joined, frame);
+  EXPECT_EQ(packetizer.next_picture_id(), 8);
+}
+
+TEST(Vp8Packetizer, ExactFitIsOnePayload) {
+  Vp8Packetizer packetizer(kDefaultVp8MaxPayloadBytes);
+  std::vector<std::vector<uint8_t>> payloads;
+  ASSERT_TRUE(packetizer.packetize(make_frame(kDefaultVp8MaxPayloadBytes - 4), payloads));
+  EXPECT_EQ(payloads.size(), 1u);
+  ASSERT_TRUE(packetizer.packetize(make_frame(kDefaultVp8MaxPayloadBytes - 3), payloads));
+  EXPECT_EQ(payloads.size(), 2u);
+}
+
+TEST(Vp8Packetizer, PictureIdWrapsAt15Bits) {
+  Vp8Packetizer packetizer(kDefaultVp8MaxPayloadBytes, 32767);
+  std::vector<std::vector<uint8_t>> payloads;
+  const std::vector<uint8_t> frame = make_frame(10);
+  codec::Vp8PayloadDescriptor d;
+  ASSERT_TRUE(packetizer.packetize(frame, payloads));
+  ASSERT_EQ(codec::parse_vp8_payload_descriptor(payloads[0], d), codec::Vp8ParseError::kOk);
+  EXPECT_EQ(d.picture_id, 32767);
+  ASSERT_TRUE(packetizer.packetize(frame, payloads));
+  ASSERT_EQ(codec::parse_vp8_payload_descriptor(payloads[0], d), codec::Vp8ParseError::kOk);
+  EXPECT_EQ(d.picture_id, 0);
+}
+
+TEST(Vp8Packetizer, RejectsEmptyFrameAndTinyLimit) {
+  std::vector<std::vector<uint8_t>> payloads(2);
+  Vp8Packetizer packetizer;
+  EXPECT_FALSE(packetizer.packetize({}, payloads));
+  EXPECT_TRUE(payloads.empty());
+  EXPECT_EQ(packetizer.next_picture_id(), 0);
+
+  Vp8Packetizer tiny(4);
+  const std::vector<uint8_t> frame = make_frame(10);
+  EXPECT_FALSE(tiny.packetize(frame, payloads));
+  Vp8Packetizer smallest(5);
+  ASSERT_TRUE(smallest.packetize(frame, payloads));
+  EXPECT_EQ(payloads.size(), 10u);
+}
+
+}  // namespace
+}  // namespace sightline::media

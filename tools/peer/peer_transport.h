@@ -1,0 +1,93 @@
+// The peer's end of a WebRTC transport towards the relay: a full ICE agent
+// in the controlling role with one candidate pair, the DTLS client, and SRTP.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "relay/base/bytes.h"
+#include "relay/base/clock.h"
+#include "relay/base/socket_address.h"
+#include "relay/crypto/dtls_certificate.h"
+#include "relay/crypto/dtls_transport.h"
+#include "relay/crypto/srtp_session.h"
+#include "relay/ice/ice_client.h"
+#include "relay/net/udp_socket.h"
+#include "relay/rtp/rtp_packet.h"
+
+namespace sightline::peer {
+
+class PeerTransportListener {
+ public:
+  virtual ~PeerTransportListener() = default;
+  virtual void on_transport_connected() = 0;
+  virtual void on_transport_failed(std::string_view reason) = 0;
+  virtual void on_rtp(rtp::RtpPacket& packet, TimePoint now) = 0;
+  virtual void on_rtcp(ByteView compound, TimePoint now) = 0;
+};
+
+struct PeerTransportParams {
+  SocketAddress relay_address;
+  std::string local_ufrag;
+  std::string remote_ufrag;
+  std::string remote_password;
+  std::shared_ptr<crypto::DtlsCertificate> certificate;
+  std::string remote_fingerprint_algorithm;
+  std::string remote_fingerprint;
+  // Fraction of incoming RTP datagrams dropped before decryption, to exercise
+  // NACK and keyframe recovery.
+  double incoming_loss = 0.0;
+  uint32_t loss_seed = 1;
+};
+
+struct PeerTransportCounters {
+  uint64_t datagrams_received = 0;
+  uint64_t rtp_dropped_by_loss = 0;
+  uint64_t decrypt_failures = 0;
+  uint64_t rtp_malformed = 0;
+};
+
+class PeerTransport final : private crypto::DtlsTransport::Listener {
+ public:
+  PeerTransport(net::UdpSocket& socket, PeerTransportParams params, PeerTransportListener& listener);
+  ~PeerTransport() override;
+
+  void on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now);
+  // Connectivity checks, consent checks and DTLS retransmissions.
+  void tick(TimePoint now);
+  void close();
+
+  bool connected() const { return connected_; }
+  bool send_rtp(ByteView packet);
+  bool send_rtcp(ByteView compound);
+  const PeerTransportCounters& counters() const { return counters_; }
+  std::string_view srtp_profile() const;
+
+ private:
+  void on_dtls_send(ByteView datagram) override;
+  void on_dtls_connected(const crypto::SrtpKeys& keys) override;
+  void on_dtls_failed(std::string_view reason) override;
+  void on_dtls_closed() override;
+  bool send_protected(ByteView packet, bool rtcp);
+  void fail(std::string_view reason);
+
+  net::UdpSocket& socket_;
+  PeerTransportParams params_;
+  PeerTransportListener& listener_;
+  ice::IceClient ice_;
+  crypto::DtlsTransport dtls_;
+  std::unique_ptr<crypto::SrtpSession> srtp_in_;
+  std::unique_ptr<crypto::SrtpSession> srtp_out_;
+  std::optional<crypto::SrtpProfile> profile_;
+  bool dtls_started_ = false;
+  bool connected_ = false;
+  bool failed_ = false;
+  std::mt19937 loss_random_;
+  std::bernoulli_distribution loss_;
+  PeerTransportCounters counters_;
+};
+
+}  // namespace sightline::peer
