@@ -18,7 +18,7 @@ if [[ $quick -eq 0 ]]; then
   cmake -S "$repo_dir" -B "$repo_dir/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DSIGHTLINE_SANITIZE=ON -DSIGHTLINE_BENCH=OFF >/dev/null
   cmake --build "$repo_dir/build-asan" -j "$jobs"
-  (cd "$repo_dir/build-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|integration')
+  (cd "$repo_dir/build-asan" && SIGHTLINE_CHURN_ROUNDS=100 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" -L 'unit|integration')
 
   echo "test.sh: fuzz targets (clang, libFuzzer)"
   cmake -S "$repo_dir" -B "$repo_dir/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

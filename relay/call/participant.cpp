@@ -201,6 +201,10 @@ class ParticipantRtcpHandler final : public rtp::RtcpVisitor {
     }
   }
 
+  void on_skipped(uint8_t, uint8_t, rtp::RtcpSkipReason) override {
+    participant_.counters_.reject(RejectReason::rtcp_skipped);
+  }
+
   bool keyframe_requested() const { return keyframe_requested_; }
 
  private:

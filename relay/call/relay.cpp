@@ -49,6 +49,10 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   std::optional<std::string> start();
   void stop();
   uint16_t control_port() const { return server_ ? server_->port() : 0; }
+  uint16_t media_port(int index) const {
+    if (index < 0 || static_cast<size_t>(index) >= workers_.size()) return 0;
+    return workers_[static_cast<size_t>(index)]->local_address().port();
+  }
   RelayTotals totals() const;
   size_t session_count() const;
   size_t call_count() const;
@@ -336,7 +340,7 @@ RelayTotals Relay::Impl::totals() const {
     totals.keyframe_requests_forwarded += c.keyframe_requests_forwarded.value();
     for (size_t i = 0; i < static_cast<size_t>(RejectReason::count_); ++i) {
       totals.rejected_by_reason[i] += c.rejected[i].value();
-      totals.rejected += c.rejected[i].value();
+      if (static_cast<RejectReason>(i) != RejectReason::rtcp_skipped) totals.rejected += c.rejected[i].value();
     }
     totals.calls += c.calls.value();
     totals.participants += c.participants.value();
@@ -407,6 +411,7 @@ Relay::~Relay() { impl_->stop(); }
 std::optional<std::string> Relay::start() { return impl_->start(); }
 void Relay::stop() { impl_->stop(); }
 uint16_t Relay::control_port() const { return impl_->control_port(); }
+uint16_t Relay::media_port(int index) const { return impl_->media_port(index); }
 RelayTotals Relay::totals() const { return impl_->totals(); }
 size_t Relay::session_count() const { return impl_->session_count(); }
 size_t Relay::call_count() const { return impl_->call_count(); }

@@ -22,6 +22,8 @@ struct RelayTotals {
   uint64_t retransmissions_sent = 0;
   uint64_t nacks_received = 0;
   uint64_t keyframe_requests_forwarded = 0;
+  // Dropped datagrams and packets, without skipped RTCP (a valid packet the
+  // relay has no use for, such as Chromium's extended reports).
   uint64_t rejected = 0;
   uint64_t rejected_by_reason[static_cast<size_t>(RejectReason::count_)] = {};
   int64_t calls = 0;
@@ -41,6 +43,8 @@ class Relay {
   void stop();
 
   uint16_t control_port() const;
+  // UDP port of media worker index, 0 when there is no such worker.
+  uint16_t media_port(int index) const;
   RelayTotals totals() const;
   // Open signalling sessions and calls known to the control thread.
   size_t session_count() const;

@@ -23,6 +23,7 @@ enum class RejectReason : uint8_t {
   rtp_malformed,         // decrypted RTP that failed parsing
   rtp_unknown_ssrc,      // RTP with a payload type this participant did not negotiate
   rtcp_malformed,        // decrypted RTCP compound that failed validation
+  rtcp_skipped,          // RTCP packet of a type or feedback format the relay does not use
   not_live,              // media held back because the call is not live
   count_,
 };

@@ -35,7 +35,7 @@ constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr unsigned kHttpVersion11 = 11;
 // A close frame carries at most 125 payload bytes, 2 of them the code (RFC 6455 section 5.5).
 constexpr size_t kMaxCloseReasonBytes = 123;
-// How long stop() waits for clients to answer the closing handshake.
+// How long stop() waits for clients to complete the closing handshake.
 constexpr std::chrono::milliseconds kShutdownGrace{1000};
 // Pause before accepting again after an accept error such as too many open files.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -239,7 +239,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   // Closes the TCP socket without a closing handshake. Used only after the
-  // control thread has stopped, for clients that did not answer in time.
+  // control thread has stopped, for clients that did not reply to the close in time.
   void abort() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
@@ -416,7 +416,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     if (error) {
-      // End of stream, timeout, reset or a malformed request: nothing useful to answer.
+      // After end of stream, a timeout, a reset or a malformed request there is no useful response.
       if (error != http::error::end_of_stream && error != beast::error::timeout) {
         log::debug(kComponent, "http_read_failed", {{"remote", remote_}, {"error", error.message()}});
       }

@@ -28,7 +28,7 @@ struct ControlServerConfig {
   // Largest WebSocket message and HTTP request body accepted.
   size_t max_message_bytes = 65536;
   // A WebSocket session with no traffic for this long is closed. The server
-  // sends a ping at half this time, so a live client always answers in time.
+  // sends a ping at half this time, so a live client always replies in time.
   std::chrono::seconds idle_timeout{60};
   // Time allowed for the HTTP request, the WebSocket upgrade, and the closing handshake.
   std::chrono::seconds handshake_timeout{10};
@@ -73,7 +73,7 @@ class ControlHandler {
   // Called once the WebSocket upgrade at /ws has succeeded.
   virtual void on_ws_open(SessionId session, const HttpRequestInfo& request);
   // Called for each text message that is valid JSON. Invalid JSON, binary
-  // messages and messages over max_message_bytes are answered by the server.
+  // messages and messages over max_message_bytes get a reply or a close from the server.
   virtual void on_ws_message(SessionId session, const nlohmann::json& message);
   // Called exactly once for every session that on_ws_open saw, however it ended.
   virtual void on_ws_close(SessionId session);
@@ -99,7 +99,7 @@ class ControlServer {
   std::optional<std::string> start();
   // The bound port; 0 before start().
   uint16_t port() const;
-  // Closes every session (handler sees on_ws_close for each) and joins the
+  // Closes every session (calling on_ws_close for each) and joins the
   // control thread. Returns within about a second even when clients do not
   // answer the close. Safe to call twice; the destructor calls it.
   void stop();

@@ -37,7 +37,7 @@ class SignallingClient::Impl {
   std::string error_;
 
  private:
-  // Runs the io_context until done() holds or the deadline passes; returns done().
+  // Runs the io_context until done() returns true or the deadline passes; returns done().
   template <typename Done>
   bool run_until(std::chrono::steady_clock::time_point deadline, Done done) {
     while (!done()) {

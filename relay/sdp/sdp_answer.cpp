@@ -159,7 +159,7 @@ void add_transport(MediaDescription& section, const LocalEndpoint& local) {
   }
 
   for (const LocalCandidate& local_candidate : local.candidates) section.candidates.push_back(to_candidate(local_candidate));
-  // The relay knows all its host candidates up front, so the list is complete (a=end-of-candidates, RFC 8838).
+  // The relay has all its host candidates up front, so the list is complete (a=end-of-candidates, RFC 8838).
   section.end_of_candidates = true;
 }
 

@@ -66,7 +66,7 @@ struct AnswerResult {
   std::string remote_ice_pwd;
   Fingerprint remote_fingerprint;
   std::vector<uint8_t> remote_fingerprint_bytes;
-  // RTP (component 1) candidates of the BUNDLE transport; RTCP candidates are
+  // RTP (component 1) candidates of the BUNDLE transport. RTCP candidates are
   // dropped because the answer requires rtcp-mux. Addresses may be mDNS names.
   std::vector<Candidate> remote_candidates;
 };

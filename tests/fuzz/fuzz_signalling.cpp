@@ -9,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const sightline::control::ParsedClientMessage parsed = sightline::control::parse_client_message_text(text);
-  // A rejection always says why.
+  // Every rejection must carry a reason.
   if (!parsed && parsed.error.empty()) __builtin_trap();
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "relay/base/log.h"
 #include "tools/media/psnr.h"
 #include "tools/media/y4m_reader.h"
 
@@ -79,6 +80,10 @@ void MediaReceiver::on_rtp(const rtp::RtpPacket& packet, TimePoint now) {
     video_ssrc_ = packet.ssrc();
   }
   video_statistics_->on_packet(packet.sequence_number(), packet.timestamp(), now);
+  if (!has_video_timestamp_ || static_cast<int32_t>(packet.timestamp() - newest_video_timestamp_) > 0) {
+    newest_video_timestamp_ = packet.timestamp();
+    has_video_timestamp_ = true;
+  }
   nack_generator_.on_packet(packet.sequence_number(), now);
   counters_.video_packets_lost = static_cast<uint64_t>(std::max<int64_t>(0, video_statistics_->cumulative_lost()));
   counters_.video_jitter_rtp = video_statistics_->jitter();
@@ -111,6 +116,8 @@ void MediaReceiver::on_video_frame(const media::Vp8AssembledFrame& frame) {
   if (frame.keyframe) {
     ++counters_.keyframes_decoded;
     last_keyframe_decoded_ = now_;
+    last_keyframe_timestamp_ = frame.rtp_timestamp;
+    log::debug("peer", "keyframe decoded", {{"rtp_timestamp", frame.rtp_timestamp}});
   }
   if (!reference_.empty()) score(frame.rtp_timestamp);
 }

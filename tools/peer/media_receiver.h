@@ -58,8 +58,11 @@ class MediaReceiver {
   std::optional<uint32_t> audio_ssrc() const { return audio_ssrc_; }
   rtp::ReceiveStatistics* video_statistics() { return video_statistics_.get(); }
   rtp::ReceiveStatistics* audio_statistics() { return audio_statistics_.get(); }
-  // When the most recent keyframe was decoded.
+  // When the most recent keyframe was decoded, and its RTP timestamp.
   std::optional<TimePoint> last_keyframe_decoded() const { return last_keyframe_decoded_; }
+  uint32_t last_keyframe_timestamp() const { return last_keyframe_timestamp_; }
+  // The newest video RTP timestamp received so far, 0 before any.
+  uint32_t newest_video_timestamp() const { return newest_video_timestamp_; }
   const MediaReceiverCounters& counters() const { return counters_; }
 
  private:
@@ -82,6 +85,9 @@ class MediaReceiver {
   std::vector<uint16_t> nacks_;
   TimePoint now_{};
   std::optional<TimePoint> last_keyframe_decoded_;
+  uint32_t last_keyframe_timestamp_ = 0;
+  uint32_t newest_video_timestamp_ = 0;
+  bool has_video_timestamp_ = false;
 
   // Reference frames of the source clip and the alignment of RTP time to them.
   std::vector<media::I420Frame> reference_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "relay/base/bytes.h"
+#include "relay/base/log.h"
 
 namespace sightline::peer {
 
@@ -104,7 +105,10 @@ void MediaSender::send_video_frame(TimePoint now) {
                payloads_[i], video_clock_, now, &video_cache_);
     }
     ++counters_.frames_sent;
-    if (encoded.keyframe) ++counters_.keyframes_sent;
+    if (encoded.keyframe) {
+      ++counters_.keyframes_sent;
+      log::debug("peer", "keyframe sent", {{"ssrc", config_.video_ssrc}, {"rtp_timestamp", timestamp}});
+    }
   }
 }
 
@@ -147,6 +151,7 @@ void MediaSender::send_rtp(uint8_t payload_type, uint32_t ssrc, uint16_t& sequen
 
 void MediaSender::request_keyframe() {
   ++counters_.keyframe_requests_received;
+  log::debug("peer", "keyframe requested", {{"ssrc", config_.video_ssrc}});
   if (encoder_) encoder_->request_keyframe();
 }
 

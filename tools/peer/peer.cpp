@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -78,12 +79,16 @@ class Peer::Impl final : public PeerTransportListener {
   void stop();
   void request_keyframe() {
     keyframe_request_pending_.store(true);
+    std::lock_guard lock(stats_mutex_);
+    stats_.keyframe_latency_ms.reset();
   }
   PeerStats stats() const {
     std::lock_guard lock(stats_mutex_);
     return stats_;
   }
   const PeerOptions& options() const { return options_; }
+  bool send_raw(std::vector<uint8_t> packet, bool rtcp);
+  bool send_unprotected(std::vector<uint8_t> datagram);
 
  private:
   std::optional<std::string> negotiate(sdp::PeerAnswer& answer, const std::string& local_ufrag,
@@ -110,6 +115,7 @@ class Peer::Impl final : public PeerTransportListener {
   std::unique_ptr<MediaSender> sender_;
   std::unique_ptr<MediaReceiver> receiver_;
   std::string cname_;
+  SocketAddress relay_address_;
   uint32_t video_ssrc_ = 0;
   uint32_t audio_ssrc_ = 0;
 
@@ -117,6 +123,9 @@ class Peer::Impl final : public PeerTransportListener {
   uv_poll_t poll_{};
   uv_timer_t timer_{};
   uv_async_t stop_async_{};
+  uv_async_t task_async_{};
+  std::mutex tasks_mutex_;
+  std::vector<std::function<void()>> tasks_;
   std::thread thread_;
   bool running_ = false;
 
@@ -124,6 +133,7 @@ class Peer::Impl final : public PeerTransportListener {
   std::optional<TimePoint> next_signalling_poll_;
   std::optional<TimePoint> last_pli_;
   std::optional<TimePoint> keyframe_requested_at_;
+  uint32_t timestamp_at_request_ = 0;
   std::optional<double> keyframe_latency_ms_;
   std::atomic<bool> keyframe_request_pending_{false};
   uint64_t nacks_sent_ = 0;
@@ -185,6 +195,7 @@ std::optional<std::string> Peer::Impl::start() {
 
   PeerTransportParams params;
   params.relay_address = *relay_address;
+  relay_address_ = *relay_address;
   params.local_ufrag = local_ufrag;
   params.remote_ufrag = answer.ice_ufrag;
   params.remote_password = answer.ice_pwd;
@@ -207,8 +218,20 @@ std::optional<std::string> Peer::Impl::start() {
     uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->timer_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->task_async_), nullptr);
   });
   stop_async_.data = this;
+  uv_async_init(&loop_, &task_async_, [](uv_async_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    std::vector<std::function<void()>> tasks;
+    {
+      std::lock_guard lock(self->tasks_mutex_);
+      tasks.swap(self->tasks_);
+    }
+    for (auto& task : tasks) task();
+    self->socket_.flush();
+  });
+  task_async_.data = this;
   uv_poll_start(&poll_, UV_READABLE, [](uv_poll_t* handle, int status, int) {
     if (status < 0) return;
     auto* self = static_cast<Impl*>(handle->data);
@@ -283,6 +306,32 @@ std::optional<nlohmann::json> Peer::Impl::wait_for(std::string_view type, std::s
   return std::nullopt;
 }
 
+bool Peer::Impl::send_raw(std::vector<uint8_t> packet, bool rtcp) {
+  if (!running_ || !stats().connected) return false;
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks_.push_back([this, packet = std::move(packet), rtcp] {
+      if (rtcp) {
+        transport_->send_rtcp(packet);
+      } else {
+        transport_->send_rtp(packet);
+      }
+    });
+  }
+  uv_async_send(&task_async_);
+  return true;
+}
+
+bool Peer::Impl::send_unprotected(std::vector<uint8_t> datagram) {
+  if (!running_ || !stats().connected) return false;
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks_.push_back([this, datagram = std::move(datagram)] { socket_.queue_send(relay_address_, datagram); });
+  }
+  uv_async_send(&task_async_);
+  return true;
+}
+
 void Peer::Impl::run_loop() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
@@ -344,13 +393,17 @@ void Peer::Impl::send_feedback(TimePoint now) {
     feedback = true;
     if (asked) {
       keyframe_requested_at_ = now;
+      timestamp_at_request_ = receiver_->newest_video_timestamp();
       keyframe_latency_ms_.reset();
     }
   }
   if (feedback) transport_->send_rtcp(writer.data());
 
+  // Only a keyframe captured after the request answers it: one already in
+  // flight when the PLI left has an older RTP timestamp.
   const std::optional<TimePoint> keyframe = receiver_->last_keyframe_decoded();
-  if (keyframe_requested_at_ && keyframe && *keyframe >= *keyframe_requested_at_) {
+  if (keyframe_requested_at_ && keyframe && *keyframe >= *keyframe_requested_at_ &&
+      static_cast<int32_t>(receiver_->last_keyframe_timestamp() - timestamp_at_request_) > 0) {
     keyframe_latency_ms_ = static_cast<double>(to_us(*keyframe - *keyframe_requested_at_)) / 1000.0;
     keyframe_requested_at_.reset();
   }
@@ -484,7 +537,9 @@ void Peer::Impl::update_stats(TimePoint) {
   stats.plis_sent = plis_sent_;
   stats.jitter_ms = static_cast<double>(received.video_jitter_rtp) / 90.0;
   stats.rtt_ms = rtt_ms_;
-  stats.keyframe_latency_ms = keyframe_latency_ms_;
+  // A request not yet sent has no answer yet; without this, the previous
+  // request's latency would read as the answer to the new one.
+  if (!keyframe_request_pending_.load()) stats.keyframe_latency_ms = keyframe_latency_ms_;
   std::lock_guard lock(stats_mutex_);
   stats_ = std::move(stats);
 }
@@ -495,6 +550,9 @@ std::optional<std::string> Peer::start() { return impl_->start(); }
 void Peer::stop() { impl_->stop(); }
 void Peer::request_keyframe() { impl_->request_keyframe(); }
 PeerStats Peer::stats() const { return impl_->stats(); }
+bool Peer::send_raw_rtp(std::vector<uint8_t> packet) { return impl_->send_raw(std::move(packet), false); }
+bool Peer::send_raw_rtcp(std::vector<uint8_t> compound) { return impl_->send_raw(std::move(compound), true); }
+bool Peer::send_unprotected(std::vector<uint8_t> datagram) { return impl_->send_unprotected(std::move(datagram)); }
 const PeerOptions& Peer::options() const { return impl_->options(); }
 
 }  // namespace sightline::peer

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -83,6 +84,14 @@ class Peer {
   // keyframe takes to arrive.
   void request_keyframe();
   PeerStats stats() const;
+  // Encrypts arbitrary bytes as one SRTP or SRTCP packet and sends them to
+  // the relay, for tests of how the relay treats malformed input from an
+  // authenticated participant. Returns false when not connected.
+  bool send_raw_rtp(std::vector<uint8_t> packet);
+  bool send_raw_rtcp(std::vector<uint8_t> compound);
+  // Sends bytes unencrypted from the peer's socket, whose address the relay
+  // has validated: for input that SRTP cannot carry.
+  bool send_unprotected(std::vector<uint8_t> datagram);
   const PeerOptions& options() const;
 
  private:

@@ -20,12 +20,12 @@ constexpr StunTransactionId kTransactionId = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
 // A STUN message of type `type` with the given attribute bytes, which must
 // already be padded; the header length is set from them.
 std::vector<uint8_t> message_with(uint16_t type, const std::vector<uint8_t>& attributes) {
-  std::vector<uint8_t> bytes(kStunHeaderBytes);
+  std::vector<uint8_t> bytes(kStunHeaderBytes + attributes.size());
   store_be16(&bytes[0], type);
   store_be16(&bytes[2], static_cast<uint16_t>(attributes.size()));
   store_be32(&bytes[4], kStunMagicCookie);
   std::copy(kTransactionId.begin(), kTransactionId.end(), bytes.begin() + 8);
-  bytes.insert(bytes.end(), attributes.begin(), attributes.end());
+  std::copy(attributes.begin(), attributes.end(), bytes.begin() + kStunHeaderBytes);
   return bytes;
 }
 

@@ -1,0 +1,112 @@
+// Two synthetic participants call each other through a relay on loopback
+// with the real foreman clip: video decoded with quality, audio decoded,
+// loss repaired by NACK, keyframes on request.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/integration/relay_fixture.h"
+
+namespace sightline::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CallResult {
+  peer::PeerStats caller;
+  peer::PeerStats terminal;
+  call::RelayTotals relay;
+};
+
+CallResult run_call(double incoming_loss, std::chrono::seconds duration) {
+  call::Relay relay(loopback_relay_config());
+  EXPECT_EQ(relay.start(), std::nullopt);
+  const std::string clip = default_clip();
+
+  peer::PeerOptions caller_options = peer_options(relay, "call-1", "caller", "caller");
+  caller_options.video_path = clip;
+  caller_options.reference_path = clip;
+  caller_options.incoming_loss = incoming_loss;
+  caller_options.loss_seed = 11;
+  peer::PeerOptions terminal_options = peer_options(relay, "call-1", "terminal", "terminal");
+  terminal_options.video_path = clip;
+  terminal_options.reference_path = clip;
+  terminal_options.incoming_loss = incoming_loss;
+  terminal_options.loss_seed = 29;
+
+  peer::Peer caller(caller_options);
+  peer::Peer terminal(terminal_options);
+  EXPECT_EQ(caller.start(), std::nullopt);
+  EXPECT_EQ(terminal.start(), std::nullopt);
+  std::this_thread::sleep_for(duration);
+  caller.stop();
+  terminal.stop();
+  CallResult result{caller.stats(), terminal.stats(), relay.totals()};
+  relay.stop();
+  return result;
+}
+
+double decoded_ratio(const peer::PeerStats& receiver, const peer::PeerStats& sender) {
+  return sender.frames_sent == 0 ? 0.0
+                                 : static_cast<double>(receiver.frames_decoded) / static_cast<double>(sender.frames_sent);
+}
+
+TEST(TwoPartyCall, DecodesVideoAndAudio) {
+  const CallResult result = run_call(0.0, 8s);
+
+  EXPECT_EQ(result.caller.srtp_profile, "SRTP_AEAD_AES_128_GCM");
+  EXPECT_GT(result.caller.frames_sent, 100u);
+  EXPECT_GE(decoded_ratio(result.terminal, result.caller), 0.95);
+  EXPECT_GE(decoded_ratio(result.caller, result.terminal), 0.95);
+  EXPECT_GT(result.caller.psnr_db, 30.0);
+  EXPECT_GT(result.terminal.psnr_db, 30.0);
+  EXPECT_GT(result.caller.audio_frames_decoded, 300u);
+  EXPECT_GT(result.terminal.audio_frames_decoded, 300u);
+  EXPECT_EQ(result.relay.rejected, 0u);
+}
+
+TEST(TwoPartyCall, NackRepairsFivePercentLoss) {
+  const CallResult result = run_call(0.05, 10s);
+
+  // The loss really happened and was repaired by retransmissions.
+  EXPECT_GT(result.caller.rtp_dropped_by_loss, 30u);
+  EXPECT_GT(result.terminal.rtp_dropped_by_loss, 30u);
+  EXPECT_GT(result.caller.nacks_sent, 0u);
+  EXPECT_GT(result.relay.retransmissions_sent, 0u);
+  EXPECT_GE(decoded_ratio(result.terminal, result.caller), 0.90);
+  EXPECT_GE(decoded_ratio(result.caller, result.terminal), 0.90);
+  EXPECT_GT(result.caller.psnr_db, 30.0);
+}
+
+TEST(TwoPartyCall, PliProducesKeyframeWithinOneSecond) {
+  call::Relay relay(loopback_relay_config());
+  ASSERT_EQ(relay.start(), std::nullopt);
+  const std::string clip = default_clip();
+  peer::PeerOptions sender_options = peer_options(relay, "call-2", "sender", "caller");
+  sender_options.video_path = clip;
+  peer::PeerOptions receiver_options = peer_options(relay, "call-2", "receiver", "terminal");
+  peer::Peer sender(sender_options);
+  peer::Peer receiver(receiver_options);
+  ASSERT_EQ(sender.start(), std::nullopt);
+  ASSERT_EQ(receiver.start(), std::nullopt);
+  ASSERT_TRUE(wait_until([&] { return receiver.stats().frames_decoded > 20; }, 10s));
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    // Past the relay's keyframe request interval, so that this PLI is forwarded.
+    std::this_thread::sleep_for(400ms);
+    const uint64_t keyframes_before = sender.stats().keyframes_sent;
+    receiver.request_keyframe();
+    ASSERT_TRUE(wait_until([&] { return receiver.stats().keyframe_latency_ms.has_value(); }, 2s));
+    EXPECT_LT(*receiver.stats().keyframe_latency_ms, 1000.0);
+    EXPECT_GT(sender.stats().keyframes_sent, keyframes_before)
+        << "plis sent " << receiver.stats().plis_sent << ", forwarded " << relay.totals().keyframe_requests_forwarded
+        << ", rtcp rejected " << relay.totals().rejected_by_reason[static_cast<size_t>(call::RejectReason::rtcp_malformed)];
+  }
+  EXPECT_GE(relay.totals().keyframe_requests_forwarded, 3u);
+  sender.stop();
+  receiver.stop();
+}
+
+}  // namespace
+}  // namespace sightline::testing
