@@ -22,6 +22,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libssl-dev libsrtp2-dev libuv1-dev libvpx-dev libopus-dev
   libboost-dev nlohmann-json3-dev libtomlplusplus-dev
+  libsqlite3-dev libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg xz-utils
 )

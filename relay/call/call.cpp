@@ -30,6 +30,7 @@ std::unique_ptr<Participant> Call::remove(std::string_view participant_id) {
   if (it == participants_.end()) return nullptr;
   std::unique_ptr<Participant> removed = std::move(*it);
   participants_.erase(it);
+  for (auto& participant : participants_) participant->release_source(*removed);
   counters_.participants.decrement();
   removed->close();
   return removed;
@@ -48,13 +49,17 @@ void Call::route(Participant& from, MediaType type, const rtp::RtpPacket& packet
     return;
   }
   for (auto& participant : participants_) {
-    if (participant.get() != &from) participant->forward(type, packet, now);
+    if (participant.get() != &from) participant->forward(from, type, packet, now);
   }
 }
 
 void Call::request_keyframe(Participant& subscriber, TimePoint now) {
   for (auto& participant : participants_) {
     if (participant.get() == &subscriber) continue;
+    // Only the publisher this subscriber receives; before any is chosen,
+    // every publisher, since the first to send will be chosen.
+    const Participant* source = subscriber.video_source();
+    if (source != nullptr && source != participant.get()) continue;
     if (participant->request_keyframe(now)) {
       counters_.keyframe_requests_forwarded.add();
     } else {

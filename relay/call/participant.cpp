@@ -1,6 +1,6 @@
 // Participant: inbound statistics, per-leg rewriting and encryption of
-// forwarded media, NACK answers from the retransmission cache, keyframe
-// request forwarding, and the relay's own RTCP reports on this leg.
+// forwarded media, retransmissions for NACKs from the retransmission cache,
+// keyframe request forwarding, and the relay's own RTCP reports on this leg.
 #include "relay/call/participant.h"
 
 #include <array>
@@ -18,8 +18,9 @@ namespace {
 // Interval of the relay's sender and receiver reports on each leg. RFC 3550
 // section 6.2 allows a shorter interval than 5 s for a fixed small group.
 constexpr milliseconds kRtcpReportInterval{1000};
-// At most one keyframe request per publisher stream in this interval: every
-// subscriber that lost a frame asks, but one keyframe serves them all.
+// At most one keyframe request per publisher stream in this interval,
+// because every subscriber that lost a frame requests one and one keyframe
+// serves them all.
 constexpr milliseconds kKeyframeRequestInterval{300};
 // Retransmission slots per outbound video stream: about 1 s of 720p video.
 constexpr size_t kVideoCacheSlots = 512;
@@ -58,6 +59,10 @@ void Participant::on_transport_connected(WebRtcTransport&) {
 
 void Participant::on_transport_failed(WebRtcTransport&, std::string_view reason) { call_.on_failed(*this, reason); }
 
+void Participant::on_transport_closed(WebRtcTransport&) {
+  log::info("call", "participant closed its transport", {{"call", call_.id()}, {"participant", id()}});
+}
+
 void Participant::on_rtp(WebRtcTransport&, rtp::RtpPacket& packet, TimePoint now) {
   const uint8_t payload_type = packet.payload_type();
   MediaType type;
@@ -69,8 +74,8 @@ void Participant::on_rtp(WebRtcTransport&, rtp::RtpPacket& packet, TimePoint now
     type = MediaType::video;
     clock_rate = setup_.video.clock_rate;
   } else if (setup_.video.rtx_payload_type != 0 && payload_type == setup_.video.rtx_payload_type) {
-    // RTX from a publisher answers NACKs the relay never sent, or is
-    // bandwidth probing padding: nothing to forward.
+    // RTX from a publisher is a retransmission for a NACK the relay never
+    // sent, or bandwidth-probing padding, so there is nothing to forward.
     return;
   } else {
     counters_.reject(RejectReason::rtp_unknown_ssrc);
@@ -100,10 +105,15 @@ Participant::InboundStream* Participant::inbound_stream(uint32_t ssrc, MediaType
   return inbound_.back().get();
 }
 
-void Participant::forward(MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
+void Participant::forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
   const MediaFormat& format = type == MediaType::audio ? setup_.audio : setup_.video;
   if (!format.negotiated) return;
   OutboundStream& out = type == MediaType::audio ? audio_out_ : video_out_;
+  // NOTE: the first SDP offer negotiates one stream per media type and
+  // subscriber. A third party's media (an interpreter) is therefore not
+  // forwarded until renegotiation adds streams for it.
+  if (out.source == nullptr) out.source = &from;
+  if (out.source != &from) return;
 
   const std::optional<rtp::RewrittenHeader> header =
       out.rewriter->rewrite(packet.ssrc(), packet.sequence_number(), packet.timestamp(), now);
@@ -129,6 +139,12 @@ void Participant::forward(MediaType type, const rtp::RtpPacket& packet, TimePoin
   out.octets += packet.payload().size();
   out.last_timestamp = timestamp;
   out.last_sent = now;
+}
+
+void Participant::release_source(const Participant& publisher) {
+  for (OutboundStream* out : {&audio_out_, &video_out_}) {
+    if (out->source == &publisher) out->source = nullptr;
+  }
 }
 
 bool Participant::request_keyframe(TimePoint now) {

@@ -58,10 +58,16 @@ class Participant final : public TransportListener {
 
   // Forwards a publisher's packet to this participant: copies it into the
   // send batch, rewrites SSRC, sequence number, timestamp and payload type
-  // for this leg, keeps a plain copy for NACKs and encrypts it.
-  void forward(MediaType type, const rtp::RtpPacket& packet, TimePoint now);
-  // Asks this participant, as a publisher, for a video keyframe (PLI),
-  // at most once per kKeyframeRequestIntervalMs.
+  // for this leg, keeps a plain copy for NACKs and encrypts it. Each
+  // outbound stream carries one publisher at a time: the first to send
+  // claims it until it leaves.
+  void forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now);
+  // The publisher whose video this participant receives, or null.
+  const Participant* video_source() const { return video_out_.source; }
+  // Frees the outbound streams that publisher fed, so another can take them.
+  void release_source(const Participant& publisher);
+  // Sends this participant, as a publisher, a PLI for its video. Returns
+  // false when suppressed: at most one request per 300 ms per stream.
   bool request_keyframe(TimePoint now);
   void tick(TimePoint now);
   // Sends RTCP BYE and a DTLS close_notify.
@@ -90,11 +96,13 @@ class Participant final : public TransportListener {
     uint64_t octets = 0;
     uint32_t last_timestamp = 0;
     std::optional<TimePoint> last_sent;
+    const Participant* source = nullptr;
   };
 
   // TransportListener.
   void on_transport_connected(WebRtcTransport& transport) override;
   void on_transport_failed(WebRtcTransport& transport, std::string_view reason) override;
+  void on_transport_closed(WebRtcTransport& transport) override;
   void on_rtp(WebRtcTransport& transport, rtp::RtpPacket& packet, TimePoint now) override;
   void on_rtcp(WebRtcTransport& transport, ByteView compound, TimePoint now) override;
 

@@ -322,9 +322,10 @@ void Relay::Impl::on_participant_connected(const std::string& call_id, const std
 
 void Relay::Impl::on_participant_failed(const std::string& call_id, const std::string& participant_id,
                                         uint64_t session, std::string_view reason) {
+  // Call::on_failed has logged it with the reason.
+  (void)call_id;
+  (void)participant_id;
   server_->send(session, control::make_error("transport-failed", reason));
-  log::warn("relay", "participant transport failed",
-            {{"call", call_id}, {"participant", participant_id}, {"reason", reason}});
 }
 
 RelayTotals Relay::Impl::totals() const {

@@ -8,7 +8,7 @@
 
 namespace sightline::call {
 
-// Why a datagram or packet was dropped. Each is a Prometheus label value.
+// Reason a datagram or packet was dropped, used as a Prometheus label value.
 enum class RejectReason : uint8_t {
   unknown_kind,          // not STUN, DTLS, RTP or RTCP (RFC 7983)
   stun_malformed,        // STUN that failed parsing

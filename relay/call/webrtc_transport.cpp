@@ -211,7 +211,7 @@ void WebRtcTransport::on_dtls_failed(std::string_view reason) {
 void WebRtcTransport::on_dtls_closed() {
   if (state_ == State::closed || state_ == State::failed) return;
   state_ = State::closed;
-  listener_.on_transport_failed(*this, "DTLS closed by the peer");
+  listener_.on_transport_closed(*this);
 }
 
 void WebRtcTransport::fail(std::string_view reason) {

@@ -31,6 +31,8 @@ class TransportListener {
   virtual void on_transport_connected(WebRtcTransport& transport) = 0;
   // ICE consent expired or DTLS failed: the transport carries no more media.
   virtual void on_transport_failed(WebRtcTransport& transport, std::string_view reason) = 0;
+  // The peer closed DTLS (close_notify), as it does when it hangs up.
+  virtual void on_transport_closed(WebRtcTransport& transport) = 0;
   // A decrypted RTP packet; it may be modified in place.
   virtual void on_rtp(WebRtcTransport& transport, rtp::RtpPacket& packet, TimePoint now) = 0;
   // A decrypted RTCP compound packet.

@@ -103,9 +103,15 @@ TEST(CallChurn, ResourcesReturnToStartingLevel) {
   ASSERT_TRUE(wait_until([&] { return relay.totals().calls == 0 && relay.totals().participants == 0; }, 5s));
   EXPECT_EQ(open_file_descriptors(), fds_before);
   EXPECT_EQ(bound_udp_ports(), ports_before);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer holds freed memory in quarantine, so resident memory
+  // grows by design; LeakSanitizer checks for leaks at exit instead.
+  (void)rss_before;
+#else
   // Allow for allocator fragmentation, not for a leak per call: a leak of a
   // single transport per round would exceed this by far.
   EXPECT_LT(resident_kib(), rss_before + 8 * 1024) << "before " << rss_before << " KiB";
+#endif
   relay.stop();
 }
 

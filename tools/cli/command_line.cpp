@@ -46,7 +46,7 @@ std::optional<int> apply_command_line(control::Settings& settings, int argc, con
     return kExitOk;
   }
   if (!flags.ok()) {
-    std::fprintf(stderr, "error: %s\nRun with --help for the options.\n", flags.error.c_str());
+    std::fprintf(stderr, "error: %s\n", flags.error.c_str());
     return kExitUsage;
   }
   if (!flags.positional.empty()) {

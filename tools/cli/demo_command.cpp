@@ -12,6 +12,7 @@
 #include "relay/control/config.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/commands.h"
+#include "tools/media/y4m_reader.h"
 #include "tools/peer/peer.h"
 
 namespace sightline::cli {
@@ -49,6 +50,13 @@ int run_demo(int argc, const char* const* argv) {
   if (video.empty()) {
     std::fprintf(stderr, "error: --video CLIP.y4m is required (./demo.sh passes the default clip)\n");
     return kExitUsage;
+  }
+  {
+    std::string error;
+    if (!media::Y4mReader::open(video, true, error)) {
+      std::fprintf(stderr, "error: %s\n", error.c_str());
+      return kExitUsage;
+    }
   }
   const int64_t seconds = settings.get_integer("demo.seconds");
   install_stop_signals();

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "tools/cli/commands.h"
+#include "tools/load/load_command.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ constexpr const char* kUsage =
     "  serve   run the relay: media workers and the HTTP/WebSocket control server\n"
     "  peer    run one synthetic participant against a running relay\n"
     "  demo    run a relay and two participants on loopback and report what they decoded\n"
+    "  load    drive many calls against a relay and measure packets, loss, latency and CPU\n"
     "\n"
     "Run 'sightline <command> --help' for the options of a command.\n";
 
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
   if (command == "serve") return sightline::cli::run_serve(sub_argc, sub_argv);
   if (command == "peer") return sightline::cli::run_peer(sub_argc, sub_argv);
   if (command == "demo") return sightline::cli::run_demo(sub_argc, sub_argv);
+  if (command == "load") {
+    sightline::cli::install_stop_signals();
+    return sightline::load::run_load(sub_argc, sub_argv, &sightline::cli::g_stop_requested);
+  }
   std::fprintf(stderr, "sightline: unknown command '%s'\n\n%s", argv[1], kUsage);
   return sightline::cli::kExitUsage;
 }

@@ -26,6 +26,8 @@ int run_peer(int argc, const char* const* argv) {
   settings.add_string("peer.audio", "WAV file (48 kHz, 16-bit) to send; empty sends a 440 Hz tone.", "");
   settings.add_integer("peer.bitrate-kbps", "VP8 target bitrate in kbit/s.", 600, 50, 20000);
   settings.add_number("peer.incoming-loss", "Fraction of incoming RTP packets to drop on purpose, 0 to 1.", 0, 0, 1);
+  settings.add_string("peer.local-address",
+                      "IP address of the peer's UDP socket; empty picks the wildcard address of the relay's family.", "");
   settings.add_integer("peer.seconds", "Stop after this many seconds; 0 runs until Ctrl-C.", 0, 0, 86400);
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "warn");
   settings.add_alias("relay-port", "peer.relay-port");
@@ -56,6 +58,7 @@ int run_peer(int argc, const char* const* argv) {
   options.audio_path = settings.get_string("peer.audio");
   options.video_bitrate_kbps = static_cast<int>(settings.get_integer("peer.bitrate-kbps"));
   options.incoming_loss = settings.get_number("peer.incoming-loss");
+  options.local_address = settings.get_string("peer.local-address");
   const int64_t seconds = settings.get_integer("peer.seconds");
 
   install_stop_signals();

@@ -1,6 +1,6 @@
-// What a synthetic participant receives: VP8 reassembled, decoded and scored
-// by PSNR against the source clip; Opus decoded and counted; loss repaired
-// with NACKs and keyframe requests.
+// The receiving side of a synthetic participant. VP8 is reassembled, decoded
+// and scored by PSNR against the source clip, Opus is decoded and counted,
+// and loss is repaired with NACKs and keyframe requests.
 #pragma once
 
 #include <cstdint>

@@ -72,7 +72,12 @@ void MediaSender::tick(TimePoint now) {
   if (video_source_) {
     const double fps = video_source_->frame_rate();
     const auto due = static_cast<int64_t>(static_cast<double>(elapsed_us) * fps / 1e6) + 1;
-    if (due - video_frames_due_ > kMaxCatchUpFrames) video_frames_due_ = due - kMaxCatchUpFrames;
+    // Frames skipped to catch up are read and dropped too, so that frame n
+    // of the clip always carries the RTP timestamp of frame n.
+    while (due - video_frames_due_ > kMaxCatchUpFrames) {
+      video_source_->read_frame(frame_);
+      ++video_frames_due_;
+    }
     while (video_frames_due_ < due) {
       send_video_frame(now);
       ++video_frames_due_;
@@ -80,7 +85,10 @@ void MediaSender::tick(TimePoint now) {
   }
   if (audio_encoder_) {
     const int64_t due = elapsed_us / (media::kOpusFrameMs * 1000) + 1;
-    if (due - audio_frames_due_ > kMaxCatchUpFrames) audio_frames_due_ = due - kMaxCatchUpFrames;
+    while (due - audio_frames_due_ > kMaxCatchUpFrames) {
+      audio_source_->read_frame(pcm_);
+      ++audio_frames_due_;
+    }
     while (audio_frames_due_ < due) {
       send_audio_frame(now);
       ++audio_frames_due_;

@@ -33,6 +33,8 @@ constexpr milliseconds kSignallingPollInterval{100};
 // Keyframe requests the peer sends on its own after a lost frame, at most one per interval.
 constexpr milliseconds kPliInterval{300};
 constexpr size_t kMaxRtcpBytes = 1200;
+// A participant that has no media path after this long reports a failure.
+constexpr milliseconds kConnectTimeout{10000};
 
 uint32_t random_ssrc() {
   uint32_t value = 0;
@@ -129,6 +131,8 @@ class Peer::Impl final : public PeerTransportListener {
   std::thread thread_;
   bool running_ = false;
 
+  std::optional<TimePoint> started_at_;
+  bool ever_connected_ = false;
   std::optional<TimePoint> next_rtcp_;
   std::optional<TimePoint> next_signalling_poll_;
   std::optional<TimePoint> last_pli_;
@@ -150,11 +154,7 @@ std::optional<std::string> Peer::Impl::start() {
   certificate_ = crypto::DtlsCertificate::generate_ecdsa();
   if (!certificate_) return "generating the DTLS certificate failed";
 
-  const std::optional<SocketAddress> local = SocketAddress::parse(options_.local_address, 0);
-  if (!local) return "invalid local address '" + options_.local_address + "'";
   std::string error;
-  if (!socket_.bind(*local, &error)) return error;
-
   const std::string local_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
   const std::string local_password = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
   video_ssrc_ = random_ssrc();
@@ -171,6 +171,17 @@ std::optional<std::string> Peer::Impl::start() {
     if (relay_address) break;
   }
   if (!relay_address) return "the relay's answer has no usable UDP candidate";
+
+  // The socket binds once the relay's candidate is known, in its family.
+  const std::string local_ip =
+      !options_.local_address.empty() ? options_.local_address : (relay_address->is_ipv6() ? "::" : "0.0.0.0");
+  const std::optional<SocketAddress> local = SocketAddress::parse(local_ip, 0);
+  if (!local) return "invalid local address '" + local_ip + "': expected an IPv4 or IPv6 address";
+  if (local->family() != relay_address->family()) {
+    return "local address " + local_ip + " and the relay's candidate " + relay_address->to_string() +
+           " are of different IP families";
+  }
+  if (!socket_.bind(*local, &error)) return error;
   if (!answer.video || !answer.audio) return "the relay's answer did not accept both audio and video";
 
   MediaSenderConfig sender_config;
@@ -353,6 +364,13 @@ void Peer::Impl::stop() {
 
 void Peer::Impl::tick(TimePoint now) {
   transport_->tick(now);
+  if (!started_at_) started_at_ = now;
+  if (!transport_->connected() && !ever_connected_ && failure_.empty() && now - *started_at_ > kConnectTimeout) {
+    failure_ = "no ICE and DTLS connection to the relay at " + relay_address_.to_string() + " within " +
+               std::to_string(to_ms(kConnectTimeout) / 1000) + " s";
+    log::warn("peer", "connect timed out", {{"participant", options_.participant_id}, {"relay", relay_address_.to_string()}});
+  }
+  if (transport_->connected()) ever_connected_ = true;
   if (transport_->connected()) {
     sender_->tick(now);
     send_feedback(now);
@@ -515,6 +533,7 @@ void Peer::Impl::update_stats(TimePoint) {
   stats.connected = transport_->connected();
   stats.srtp_profile = std::string(transport_->srtp_profile());
   stats.failure = failure_;
+
   const MediaSenderCounters& sent = sender_->counters();
   const MediaReceiverCounters& received = receiver_->counters();
   stats.frames_sent = sent.frames_sent;
@@ -523,6 +542,7 @@ void Peer::Impl::update_stats(TimePoint) {
   stats.rtp_packets_sent = sent.rtp_packets_sent;
   stats.retransmissions_sent = sent.retransmissions_sent;
   stats.keyframe_requests_received = sent.keyframe_requests_received;
+
   stats.frames_decoded = received.frames_decoded;
   stats.keyframes_decoded = received.keyframes_decoded;
   stats.frames_corrupt = received.frames_corrupt;
@@ -533,6 +553,7 @@ void Peer::Impl::update_stats(TimePoint) {
   stats.rtp_packets_received = received.rtp_packets_received;
   stats.rtp_dropped_by_loss = transport_->counters().rtp_dropped_by_loss;
   stats.video_packets_lost = received.video_packets_lost;
+
   stats.nacks_sent = nacks_sent_;
   stats.plis_sent = plis_sent_;
   stats.jitter_ms = static_cast<double>(received.video_jitter_rtp) / 90.0;

@@ -31,8 +31,9 @@ struct PeerOptions {
   // Fraction of incoming RTP packets dropped on purpose (0 to 1).
   double incoming_loss = 0.0;
   uint32_t loss_seed = 1;
-  // Address the peer's UDP socket binds to.
-  std::string local_address = "127.0.0.1";
+  // Address the peer's UDP socket binds to; empty picks the wildcard address
+  // of the relay candidate's family (IPv4 or IPv6).
+  std::string local_address;
   // How long start() waits for the signalling answer.
   int signalling_timeout_ms = 10000;
 };

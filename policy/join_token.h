@@ -1,0 +1,58 @@
+// Join tokens and admission: each participant of a confirmed booking gets a
+// signed, single-use token bound to the booking, the participant's role and
+// the slot window. At join the relay calls admit(), which returns a code it
+// can show to the participant and logs the precise reason for staff.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/refusal.h"
+#include "policy/store.h"
+#include "policy/utc_time.h"
+
+namespace sightline::policy {
+
+// A token becomes valid this long before its slot starts, so that people can
+// join early for the ID check, and stays valid until the slot ends.
+constexpr minutes kJoinEarly{10};
+// The shortest server secret accepted for HMAC-SHA256.
+constexpr size_t kJoinSecretMinBytes = 32;
+
+enum class ParticipantRole { detained_individual, recipient, interpreter };
+std::string_view to_string(ParticipantRole role);
+
+enum class Admission {
+  allowed,
+  invalid_token,
+  token_reused_or_expired,
+  outside_slot,
+  no_compact,
+  suspended,
+  recipient_not_approved,
+};
+std::string_view to_string(Admission admission);
+// A message for the participant that names no person, restriction or record.
+std::string_view participant_message(Admission admission);
+
+class JoinTokens {
+ public:
+  // Throws std::invalid_argument when `secret` is shorter than kJoinSecretMinBytes.
+  JoinTokens(Store& store, std::vector<uint8_t> secret);
+
+  // Issues a token for one participant of a confirmed booking.
+  Result<std::string> issue(int64_t booking_id, ParticipantRole role);
+  // Checks the token and the rules at `now`; on allowed, the token is used up.
+  Admission admit(std::string_view token, UtcTime now);
+
+ private:
+  std::string sign(std::string_view payload) const;
+  Admission check_booking(int64_t booking_id, std::string_view token_id, UtcTime now);
+
+  Store& store_;
+  std::vector<uint8_t> secret_;
+};
+
+}  // namespace sightline::policy

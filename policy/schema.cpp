@@ -1,0 +1,167 @@
+// Schema migrations. Every instant is TEXT in the UTC form of format_utc;
+// calendar dates are TEXT "YYYY-MM-DD". Rows that belong to a detained
+// individual cascade on delete so that retention removes all of them.
+#include "policy/schema.h"
+
+namespace sightline::policy {
+namespace {
+
+// NOTE: "INTEGER PRIMARY KEY" assigns ids in SQLite only; a PostgreSQL store
+// must map it to "BIGINT GENERATED ALWAYS AS IDENTITY" when it applies this.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE centres (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  time_zone TEXT NOT NULL
+);
+CREATE TABLE opening_windows (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER NOT NULL REFERENCES centres(id) ON DELETE CASCADE,
+  weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+  start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1440),
+  end_minute INTEGER NOT NULL CHECK (end_minute BETWEEN 0 AND 1440)
+);
+CREATE TABLE detained_individuals (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER NOT NULL REFERENCES centres(id),
+  centre_reference TEXT NOT NULL,
+  recorded_name TEXT NOT NULL,
+  log_name TEXT NOT NULL,
+  UNIQUE (centre_id, centre_reference)
+);
+CREATE TABLE recipients (
+  id INTEGER PRIMARY KEY,
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('social', 'legal')),
+  full_name TEXT NOT NULL,
+  relationship TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  firm TEXT,
+  qualification TEXT
+);
+CREATE TABLE interpreters (
+  id INTEGER PRIMARY KEY,
+  full_name TEXT NOT NULL,
+  languages TEXT NOT NULL,
+  contact TEXT NOT NULL
+);
+CREATE TABLE compacts (
+  id INTEGER PRIMARY KEY,
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  signed_on TEXT NOT NULL,
+  language TEXT NOT NULL,
+  interpreted INTEGER NOT NULL CHECK (interpreted IN (0, 1)),
+  witnessing_officer TEXT NOT NULL
+);
+CREATE TABLE risk_assessments (
+  id INTEGER PRIMARY KEY,
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  assessed_by TEXT NOT NULL,
+  assessed_at TEXT NOT NULL,
+  review_date TEXT NOT NULL
+);
+CREATE TABLE recipient_approvals (
+  id INTEGER PRIMARY KEY,
+  recipient_id INTEGER NOT NULL UNIQUE REFERENCES recipients(id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('pending_review', 'approved', 'rejected')),
+  restrictions TEXT NOT NULL,
+  reviewed_by TEXT,
+  reviewed_at TEXT
+);
+CREATE TABLE bookings (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER NOT NULL REFERENCES centres(id),
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  recipient_id INTEGER NOT NULL REFERENCES recipients(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('social', 'legal')),
+  terminal TEXT NOT NULL,
+  slot_start TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('confirmed', 'pending_review', 'refused')),
+  urgent_approved_by TEXT,
+  urgent_reason TEXT,
+  refusal_reason TEXT
+);
+CREATE INDEX bookings_by_slot ON bookings (centre_id, slot_start);
+CREATE TABLE booking_interpreters (
+  booking_id INTEGER NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+  interpreter_id INTEGER NOT NULL REFERENCES interpreters(id),
+  adjustment TEXT NOT NULL,
+  PRIMARY KEY (booking_id, interpreter_id)
+);
+CREATE TABLE incident_reports (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER REFERENCES centres(id),
+  detained_individual_id INTEGER REFERENCES detained_individuals(id) ON DELETE SET NULL,
+  booking_id INTEGER REFERENCES bookings(id) ON DELETE SET NULL,
+  kind TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE suspensions (
+  id INTEGER PRIMARY KEY,
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  decided_by TEXT NOT NULL,
+  category TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  starts_at TEXT NOT NULL,
+  ends_at TEXT NOT NULL,
+  authorised_by TEXT,
+  legal_access TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE suspension_reviews (
+  id INTEGER PRIMARY KEY,
+  suspension_id INTEGER NOT NULL REFERENCES suspensions(id) ON DELETE CASCADE,
+  reviewed_by TEXT NOT NULL,
+  reviewed_at TEXT NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  suspension_id INTEGER REFERENCES suspensions(id) ON DELETE CASCADE,
+  audience TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE appeals (
+  id INTEGER PRIMARY KEY,
+  suspension_id INTEGER NOT NULL REFERENCES suspensions(id) ON DELETE CASCADE,
+  reasons TEXT NOT NULL,
+  imminent_removal INTEGER NOT NULL CHECK (imminent_removal IN (0, 1)),
+  lodged_at TEXT NOT NULL,
+  due_at TEXT NOT NULL,
+  decided_by TEXT,
+  decided_at TEXT,
+  outcome TEXT
+);
+CREATE TABLE call_log (
+  id INTEGER PRIMARY KEY,
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  log_name TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  recipient_name TEXT NOT NULL,
+  duration_seconds INTEGER NOT NULL CHECK (duration_seconds >= 0)
+);
+CREATE TABLE join_tokens (
+  token_id TEXT PRIMARY KEY,
+  booking_id INTEGER NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  used_at TEXT
+);
+CREATE TABLE retention_runs (
+  id INTEGER PRIMARY KEY,
+  ran_at TEXT NOT NULL,
+  individuals_deleted INTEGER NOT NULL
+)
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "records, compact, risk assessment, bookings, suspensions, appeals, call log", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace sightline::policy

@@ -1,0 +1,47 @@
+// The load generator against an in-process relay: four calls for five
+// seconds, media flowing both ways with real handshakes and latency measured.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "tests/integration/relay_fixture.h"
+#include "tools/load/load_generator.h"
+
+namespace sightline::testing {
+namespace {
+
+TEST(LoadGenerator, FourCallsInProcess) {
+  load::LoadOptions options;
+  options.in_process = true;
+  options.workers = 1;
+  options.calls = 4;
+  options.seconds = 5;
+  options.loops = 1;
+  options.clip_path = default_clip();
+  options.csv_path = ::testing::TempDir() + "load_generator_test.csv";
+  std::string error;
+  const std::optional<nlohmann::json> summary = load::run_load_generator(options, error);
+  ASSERT_TRUE(summary.has_value()) << error;
+  std::printf("%s\n", summary->dump().c_str());
+
+  EXPECT_EQ(summary->at("calls"), 4);
+  EXPECT_EQ(summary->at("participants_connected"), 8);
+  EXPECT_EQ(summary->at("participants_failed"), 0);
+  EXPECT_EQ(summary->at("srtp_profile"), "SRTP_AEAD_AES_128_GCM");
+  // Eight participants send 15 video frames and 50 audio packets a second,
+  // well over 2000 packets in five seconds. Nearly all come back through the relay.
+  const auto sent = summary->at("packets_sent").get<uint64_t>();
+  const auto received = summary->at("packets_received").get<uint64_t>();
+  EXPECT_GT(sent, 2000u);
+  EXPECT_GT(received, sent * 9 / 10);
+  EXPECT_LT(summary->at("loss_percent").get<double>(), 1.0);
+  EXPECT_GT(summary->at("latency_samples").get<uint64_t>(), received / 2);
+  EXPECT_GT(summary->at("latency_p50_ms").get<double>(), 0.0);
+  EXPECT_LT(summary->at("latency_p99_ms").get<double>(), 20.0);
+  EXPECT_EQ(summary->at("max_calls_held"), 4);
+  EXPECT_GT(summary->at("relay_cpu_seconds").get<double>(), 0.0);
+}
+
+}  // namespace
+}  // namespace sightline::testing

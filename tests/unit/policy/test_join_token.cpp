@@ -1,0 +1,104 @@
+// Join tokens and the relay's admission check.
+#include <gtest/gtest.h>
+
+#include "policy/join_token.h"
+#include "policy/suspensions.h"
+#include "policy_fixture.h"
+
+namespace sightline::policy {
+namespace {
+
+class JoinTokenTest : public PolicyTest {
+ protected:
+  void SetUp() override {
+    PolicyTest::SetUp();
+    booking_id = book(caller_id, at(kSlot)).value().id;
+  }
+  JoinTokens tokens() { return JoinTokens(*store, secret); }
+  std::string issue(ParticipantRole role = ParticipantRole::recipient) { return tokens().issue(booking_id, role).value(); }
+
+  static constexpr const char* kSlot = "2026-03-03T09:00:00Z";
+  std::vector<uint8_t> secret = std::vector<uint8_t>(32, 0x5a);
+  int64_t booking_id = 0;
+};
+
+TEST_F(JoinTokenTest, AdmitsInsideWindow) {
+  const std::string token = issue();
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T08:50:00Z")), Admission::allowed);
+}
+
+TEST_F(JoinTokenTest, WindowBoundaries) {
+  const std::string token = issue();
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T08:49:59Z")), Admission::outside_slot);
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:30:00Z")), Admission::token_reused_or_expired);
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:29:59Z")), Admission::allowed);
+}
+
+TEST_F(JoinTokenTest, SingleUse) {
+  const std::string token = issue();
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::allowed);
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:01:00Z")), Admission::token_reused_or_expired);
+  // Each participant has their own token.
+  EXPECT_EQ(tokens().admit(issue(ParticipantRole::detained_individual), at("2026-03-03T09:01:00Z")), Admission::allowed);
+}
+
+TEST_F(JoinTokenTest, TamperedTokenInvalid) {
+  std::string token = issue();
+  // Change the role in the signed part.
+  const auto pos = token.find(".recipient.");
+  ASSERT_NE(pos, std::string::npos);
+  token.replace(pos, 11, ".interpreter.");
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::invalid_token);
+
+  EXPECT_EQ(tokens().admit("", at("2026-03-03T09:00:00Z")), Admission::invalid_token);
+  EXPECT_EQ(tokens().admit("a.b.c", at("2026-03-03T09:00:00Z")), Admission::invalid_token);
+  const std::vector<uint8_t> other_secret(32, 0x11);
+  EXPECT_EQ(JoinTokens(*store, other_secret).admit(issue(), at("2026-03-03T09:00:00Z")), Admission::invalid_token);
+}
+
+TEST_F(JoinTokenTest, SuspendedRefused) {
+  const std::string token = issue();
+  ASSERT_TRUE(Suspensions(*store, clock)
+                  .suspend({person_id, "Manager Hughes", "inappropriate_dress", "underwear on camera",
+                            at("2026-03-02T12:00:00Z"), at("2026-03-04T12:00:00Z"), "", "legal calls by phone"})
+                  .ok());
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::suspended);
+}
+
+TEST_F(JoinTokenTest, NoCompactRefused) {
+  const std::string token = issue();
+  store->execute("DELETE FROM compacts WHERE detained_individual_id = ?", {person_id});
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::no_compact);
+}
+
+TEST_F(JoinTokenTest, UnapprovedRecipientRefused) {
+  const std::string token = issue();
+  store->execute("UPDATE recipient_approvals SET status = 'pending_review' WHERE recipient_id = ?", {caller_id});
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::recipient_not_approved);
+  // A refused attempt does not use the token up.
+  store->execute("UPDATE recipient_approvals SET status = 'approved' WHERE recipient_id = ?", {caller_id});
+  EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::allowed);
+}
+
+TEST_F(JoinTokenTest, HeldBookingGetsNoToken) {
+  const int64_t cousin = records().add_caller(person_id, "Ngozi Eze", "cousin", "ngozi@example.org").value();
+  const int64_t held = book(cousin, at("2026-03-03T10:00:00Z")).value().id;
+  EXPECT_FALSE(tokens().issue(held, ParticipantRole::recipient).ok());
+}
+
+TEST_F(JoinTokenTest, MessagesRevealNothing) {
+  for (Admission a : {Admission::no_compact, Admission::suspended, Admission::recipient_not_approved}) {
+    const std::string message(participant_message(a));
+    EXPECT_EQ(message.find("compact"), std::string::npos) << message;
+    EXPECT_EQ(message.find("suspend"), std::string::npos) << message;
+    EXPECT_EQ(message.find("risk"), std::string::npos) << message;
+  }
+}
+
+TEST(JoinTokenSecret, ShortSecretRejected) {
+  auto store = SqliteStore::open(":memory:");
+  EXPECT_THROW(JoinTokens(*store, std::vector<uint8_t>(31, 1)), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sightline::policy
