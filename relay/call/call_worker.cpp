@@ -138,6 +138,31 @@ void CallWorker::handle_stun(const SocketAddress& from, MutableByteView data, Ti
 
 void CallWorker::on_tick(TimePoint now) {
   for (auto& [id, call] : calls_) call->tick(now);
+  log_rejections(now);
+}
+
+void CallWorker::log_rejections(TimePoint now) {
+  // One line per reason and interval with the count, instead of a line per
+  // packet, so that a flood of bad packets cannot flood the log.
+  constexpr seconds kRejectionLogInterval{10};
+  if (next_rejection_log_ && now < *next_rejection_log_) return;
+  next_rejection_log_ = now + kRejectionLogInterval;
+  for (size_t i = 0; i < logged_rejections_.size(); ++i) {
+    const uint64_t total = counters_.rejected[i].value();
+    if (total == logged_rejections_[i]) continue;
+    const auto reason = static_cast<RejectReason>(i);
+    const nlohmann::json fields = {{"worker", worker_.index()},
+                                   {"reason", to_string(reason)},
+                                   {"count", total - logged_rejections_[i]},
+                                   {"interval_s", kRejectionLogInterval.count()}};
+    // Skipped RTCP (extended reports and the like) is normal browser traffic.
+    if (reason == RejectReason::rtcp_skipped) {
+      log::debug("media", "packets rejected", fields);
+    } else {
+      log::warn("media", "packets rejected", fields);
+    }
+    logged_rejections_[i] = total;
+  }
 }
 
 }  // namespace sightline::call

@@ -3,7 +3,9 @@
 // DTLS, SRTP and SRTCP by the 5-tuple a binding check validated.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,7 +53,7 @@ class CallWorker final : public net::DatagramHandler {
   void handle_stun(const SocketAddress& from, MutableByteView data, TimePoint now);
   void unregister(Participant& participant);
   void destroy_all_calls();
-  void remove_failed_participants();
+  void log_rejections(TimePoint now);
 
   net::MediaWorker worker_;
   CallEvents& events_;
@@ -59,6 +61,9 @@ class CallWorker final : public net::DatagramHandler {
   std::unordered_map<std::string, std::unique_ptr<Call>, StringHash, std::equal_to<>> calls_;
   std::unordered_map<std::string, Participant*, StringHash, std::equal_to<>> by_ufrag_;
   std::unordered_map<SocketAddress, Participant*, SocketAddressHash> by_address_;
+  // Rejection counts at the last summary log line, per reason.
+  std::array<uint64_t, static_cast<size_t>(RejectReason::count_)> logged_rejections_{};
+  std::optional<TimePoint> next_rejection_log_;
 };
 
 }  // namespace sightline::call

@@ -19,6 +19,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Targets of the open file descriptors, for failure messages.
+std::string describe_file_descriptors() {
+  std::string text;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    text += " " + entry.path().filename().string() + "->" + std::filesystem::read_symlink(entry.path(), error).string();
+  }
+  return text;
+}
+
 size_t open_file_descriptors() {
   size_t count = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
@@ -101,7 +111,10 @@ TEST(CallChurn, ResourcesReturnToStartingLevel) {
 
   ASSERT_TRUE(wait_until([&] { return relay.call_count() == 0 && relay.session_count() == 0; }, 5s));
   ASSERT_TRUE(wait_until([&] { return relay.totals().calls == 0 && relay.totals().participants == 0; }, 5s));
-  EXPECT_EQ(open_file_descriptors(), fds_before);
+  // Sockets of ended sessions close on the control thread shortly after the
+  // session is gone from the relay's table, so give them a moment.
+  wait_until([&] { return open_file_descriptors() == fds_before; }, 5s);
+  EXPECT_EQ(open_file_descriptors(), fds_before) << describe_file_descriptors();
   EXPECT_EQ(bound_udp_ports(), ports_before);
 #if defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer holds freed memory in quarantine, so resident memory
