@@ -12,7 +12,6 @@ namespace sightline::peer {
 
 namespace {
 constexpr uint32_t kVideoClockRateHz = 90000;
-constexpr uint32_t kAudioClockRateHz = 48000;
 constexpr size_t kRtpHeaderBytes = 12;
 // Frames sent in one tick at most when the loop fell behind: catching up in
 // a burst would look like a network problem to the receiver.
