@@ -24,6 +24,6 @@ if [[ $quick -eq 0 ]]; then
   cmake -S "$repo_dir" -B "$repo_dir/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSIGHTLINE_FUZZ=ON -DSIGHTLINE_BENCH=OFF \
     -DSIGHTLINE_TESTS=ON >/dev/null
-  cmake --build "$repo_dir/build-fuzz" -j "$jobs"
+  cmake --build "$repo_dir/build-fuzz" -j "$jobs" --target fuzz_targets
   (cd "$repo_dir/build-fuzz" && ctest --output-on-failure -L fuzz)
 fi
