@@ -349,6 +349,32 @@ RelayTotals Relay::Impl::totals() const {
   return totals;
 }
 
+namespace {
+
+// A per-worker counter and the Prometheus family it is exported as.
+struct CounterMetric {
+  const char* name;
+  const char* help;
+  Counter RelayCounters::*counter;
+};
+
+constexpr CounterMetric kCounterMetrics[] = {
+    {"sightline_rtp_packets_received_total", "RTP packets received and decrypted", &RelayCounters::rtp_packets_in},
+    {"sightline_rtp_bytes_received_total", "RTP bytes received and decrypted", &RelayCounters::rtp_bytes_in},
+    {"sightline_rtp_packets_sent_total", "RTP packets forwarded to subscribers", &RelayCounters::rtp_packets_out},
+    {"sightline_rtp_bytes_sent_total", "RTP bytes forwarded to subscribers", &RelayCounters::rtp_bytes_out},
+    {"sightline_rtcp_packets_received_total", "RTCP compound packets received", &RelayCounters::rtcp_packets_in},
+    {"sightline_rtcp_packets_sent_total", "RTCP compound packets sent", &RelayCounters::rtcp_packets_out},
+    {"sightline_retransmissions_sent_total", "RTP packets resent in answer to NACKs",
+     &RelayCounters::retransmissions_sent},
+    {"sightline_keyframe_requests_forwarded_total", "PLI or FIR forwarded to publishers",
+     &RelayCounters::keyframe_requests_forwarded},
+    {"sightline_dtls_handshakes_total", "DTLS handshakes completed", &RelayCounters::dtls_handshakes_completed},
+    {"sightline_dtls_handshake_failures_total", "DTLS handshakes failed", &RelayCounters::dtls_handshakes_failed},
+};
+
+}  // namespace
+
 void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
   for (const auto& worker : workers_) {
     const RelayCounters& c = worker->counters();
@@ -358,26 +384,9 @@ void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
                    static_cast<double>(media.datagrams_received()), labels);
     writer.counter("sightline_datagram_bytes_received_total", "UDP bytes received on media ports",
                    static_cast<double>(media.bytes_received()), labels);
-    writer.counter("sightline_rtp_packets_received_total", "RTP packets received and decrypted",
-                   static_cast<double>(c.rtp_packets_in.value()), labels);
-    writer.counter("sightline_rtp_bytes_received_total", "RTP bytes received and decrypted",
-                   static_cast<double>(c.rtp_bytes_in.value()), labels);
-    writer.counter("sightline_rtp_packets_sent_total", "RTP packets forwarded to subscribers",
-                   static_cast<double>(c.rtp_packets_out.value()), labels);
-    writer.counter("sightline_rtp_bytes_sent_total", "RTP bytes forwarded to subscribers",
-                   static_cast<double>(c.rtp_bytes_out.value()), labels);
-    writer.counter("sightline_rtcp_packets_received_total", "RTCP compound packets received",
-                   static_cast<double>(c.rtcp_packets_in.value()), labels);
-    writer.counter("sightline_rtcp_packets_sent_total", "RTCP compound packets sent",
-                   static_cast<double>(c.rtcp_packets_out.value()), labels);
-    writer.counter("sightline_retransmissions_sent_total", "RTP packets resent in answer to NACKs",
-                   static_cast<double>(c.retransmissions_sent.value()), labels);
-    writer.counter("sightline_keyframe_requests_forwarded_total", "PLI or FIR forwarded to publishers",
-                   static_cast<double>(c.keyframe_requests_forwarded.value()), labels);
-    writer.counter("sightline_dtls_handshakes_total", "DTLS handshakes completed",
-                   static_cast<double>(c.dtls_handshakes_completed.value()), labels);
-    writer.counter("sightline_dtls_handshake_failures_total", "DTLS handshakes failed",
-                   static_cast<double>(c.dtls_handshakes_failed.value()), labels);
+    for (const CounterMetric& metric : kCounterMetrics) {
+      writer.counter(metric.name, metric.help, static_cast<double>((c.*metric.counter).value()), labels);
+    }
     writer.counter("sightline_decrypt_failures_total", "SRTP or SRTCP packets that failed to decrypt",
                    static_cast<double>(c.rejected_count(RejectReason::srtp_auth_failed) +
                                        c.rejected_count(RejectReason::srtp_replay) +
