@@ -23,6 +23,9 @@ packages=(
   libssl-dev libsrtp2-dev libuv1-dev libvpx-dev libopus-dev
   libboost-dev nlohmann-json3-dev libtomlplusplus-dev
   libsqlite3-dev libhowardhinnant-date-dev tzdata
+  libpq-dev postgresql libsodium-dev
+  libopencv-dev python3-onnx python3-protobuf python3-numpy
+  nodejs chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg xz-utils
 )

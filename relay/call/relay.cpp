@@ -46,6 +46,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
  public:
   explicit Impl(control::RelayConfig config) : config_(std::move(config)) {}
 
+  void set_hooks(RelayHooks hooks) { hooks_ = std::move(hooks); }
   std::optional<std::string> start();
   void stop();
   uint16_t control_port() const { return server_ ? server_->port() : 0; }
@@ -61,6 +62,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   void on_ws_open(control::SessionId session, const control::HttpRequestInfo& request) override;
   void on_ws_message(control::SessionId session, const nlohmann::json& message) override;
   void on_ws_close(control::SessionId session) override;
+  control::HttpResponse on_http(const control::HttpRequestInfo& request) override;
 
   // CallEvents, on a worker thread.
   void on_participant_connected(const std::string& call_id, const std::string& participant_id,
@@ -70,6 +72,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
 
  private:
   struct Session {
+    control::HttpRequestInfo request;
     std::string call_id;
     std::string participant_id;
     control::ParticipantRole role = control::ParticipantRole::caller;
@@ -88,6 +91,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   void collect_metrics(control::MetricsWriter& writer) const;
 
   control::RelayConfig config_;
+  RelayHooks hooks_;
   std::shared_ptr<crypto::DtlsCertificate> certificate_;
   std::vector<std::unique_ptr<CallWorker>> workers_;
   control::MetricsRegistry metrics_;
@@ -144,8 +148,17 @@ void Relay::Impl::stop() {
 
 void Relay::Impl::on_ws_open(control::SessionId id, const control::HttpRequestInfo& request) {
   std::lock_guard lock(mutex_);
-  sessions_.emplace(id, Session{});
+  Session session;
+  session.request = request;
+  sessions_.emplace(id, std::move(session));
   log::debug("signalling", "session opened", {{"session", id}, {"remote", request.remote_address}});
+}
+
+control::HttpResponse Relay::Impl::on_http(const control::HttpRequestInfo& request) {
+  if (hooks_.http) {
+    if (auto response = hooks_.http(request)) return std::move(*response);
+  }
+  return control::ControlHandler::on_http(request);
 }
 
 void Relay::Impl::on_ws_message(control::SessionId id, const nlohmann::json& message) {
@@ -193,6 +206,12 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
     send_error(id, control::error_code::kJoinRejected,
                "participant " + join.participant + " is already in call " + join.call);
     return;
+  }
+  if (hooks_.admit) {
+    if (auto refusal = hooks_.admit(join, session.request)) {
+      send_error(id, control::error_code::kJoinRejected, *refusal);
+      return;
+    }
   }
   if (call_it == calls_.end()) {
     call_it = calls_.emplace(join.call, CallRecord{choose_worker(), {}}).first;
@@ -417,6 +436,7 @@ size_t Relay::Impl::call_count() const {
 }
 
 Relay::Relay(control::RelayConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+void Relay::set_hooks(RelayHooks hooks) { impl_->set_hooks(std::move(hooks)); }
 Relay::~Relay() { impl_->stop(); }
 std::optional<std::string> Relay::start() { return impl_->start(); }
 void Relay::stop() { impl_->stop(); }

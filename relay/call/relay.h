@@ -3,12 +3,15 @@
 // participant's transport. `sightline serve` runs one of these.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "relay/call/relay_counters.h"
 #include "relay/control/config.h"
+#include "relay/control/control_server.h"
+#include "relay/control/signalling_messages.h"
 
 namespace sightline::call {
 
@@ -30,6 +33,18 @@ struct RelayTotals {
   int64_t participants = 0;
 };
 
+// What the relay asks the rest of the service. Both run on the control
+// thread and must not block it for long.
+struct RelayHooks {
+  // Decides a join before the participant is placed in a call: nullopt admits,
+  // a string refuses with that message, which the participant sees and which
+  // must not reveal why (the hook logs the precise reason itself).
+  std::function<std::optional<std::string>(const control::JoinMessage&, const control::HttpRequestInfo&)> admit;
+  // Serves HTTP routes the relay does not own (pages, the staff API); nullopt
+  // falls through to 404.
+  std::function<std::optional<control::HttpResponse>(const control::HttpRequestInfo&)> http;
+};
+
 class Relay {
  public:
   explicit Relay(control::RelayConfig config);
@@ -37,6 +52,8 @@ class Relay {
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
 
+  // Installs the hooks; call before start().
+  void set_hooks(RelayHooks hooks);
   // Starts the workers and the control server; returns an error message on failure.
   std::optional<std::string> start();
   // Ends every call and stops all threads. Idempotent.

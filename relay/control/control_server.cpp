@@ -94,6 +94,9 @@ bool describe_request(const http::request<http::string_body>& request, const std
   info.remote_address = remote;
   info.cookie = std::string(request[http::field::cookie]);
   info.user_agent = std::string(request[http::field::user_agent]);
+  info.content_type = std::string(request[http::field::content_type]);
+  info.origin = std::string(request[http::field::origin]);
+  info.body = request.body();
 
   const std::string_view target(request.target().data(), request.target().size());
   const size_t question = target.find('?');
@@ -468,6 +471,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     message->set(http::field::server, std::string(kServerName));
     message->set(http::field::content_type, response.content_type);
     if (response.status == 405) message->set(http::field::allow, "GET");
+    for (const auto& [name, value] : response.headers) message->set(name, value);
     message->body() = response.body;
     message->keep_alive(keep_alive);
     message->prepare_payload();

@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sightline::control {
 
@@ -49,6 +51,11 @@ struct HttpRequestInfo {
   std::map<std::string, std::string> query;
   std::string cookie;
   std::string user_agent;
+  // The Content-Type and Origin headers, empty when absent.
+  std::string content_type;
+  std::string origin;
+  // The request body (at most max_message_bytes).
+  std::string body;
   // "127.0.0.1:50000" or "[::1]:50000".
   std::string remote_address;
 };
@@ -57,6 +64,8 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Extra response headers such as Set-Cookie, Location or Cache-Control.
+  std::vector<std::pair<std::string, std::string>> headers;
 
   static HttpResponse json(int status, const nlohmann::json& body);
   // {"error": message} with the given status.
