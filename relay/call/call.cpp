@@ -7,8 +7,8 @@
 
 namespace sightline::call {
 
-Call::Call(std::string id, RelayCounters& counters, CallEvents& events)
-    : id_(std::move(id)), counters_(counters), events_(events) {
+Call::Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events)
+    : id_(std::move(id)), counters_(counters), events_(events), phase_(phase) {
   counters_.calls.increment();
 }
 
@@ -44,13 +44,34 @@ Participant* Call::find(std::string_view participant_id) {
 }
 
 void Call::route(Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
-  if (!live_) {
-    counters_.reject(RejectReason::not_live);
-    return;
-  }
+  const control::ParticipantRole from_role = from.setup().role;
+  bool forwarded = false;
   for (auto& participant : participants_) {
-    if (participant.get() != &from) participant->forward(from, type, packet, now);
+    if (participant.get() == &from) continue;
+    if (!may_forward(phase_, from_role, participant->setup().role, type)) continue;
+    participant->forward(from, type, packet, now);
+    forwarded = true;
   }
+  // Counted so that a test (and an operator) can see the gate holding media back.
+  if (!forwarded && participants_.size() > 1) counters_.reject(RejectReason::not_live);
+}
+
+void Call::set_phase(CallPhase phase, TimePoint now) {
+  if (phase == phase_) return;
+  phase_ = phase;
+  // Outbound streams claimed under the old rules (a caller's stream fed by
+  // the officer during the ID check) are freed for the new sources, which
+  // are asked for a keyframe so that video starts at once.
+  for (auto& subscriber : participants_) {
+    const Participant* source = subscriber->video_source();
+    for (auto& publisher : participants_) {
+      if (publisher.get() == subscriber.get()) continue;
+      const bool allowed = may_forward(phase_, publisher->setup().role, subscriber->setup().role, MediaType::video);
+      if (!allowed) subscriber->release_source(*publisher);
+    }
+    if (subscriber->video_source() != source || source == nullptr) request_keyframe(*subscriber, now);
+  }
+  log::info("call", "phase changed", {{"call", id_}, {"phase", to_string(phase_)}});
 }
 
 void Call::request_keyframe(Participant& subscriber, TimePoint now) {

@@ -25,16 +25,16 @@ class CallEvents {
 
 class Call {
  public:
-  Call(std::string id, RelayCounters& counters, CallEvents& events);
+  Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events);
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 
   const std::string& id() const { return id_; }
-  // While false, the relay forwards nothing between participants. A call
-  // under supervision starts held until the officer's ID check.
-  bool live() const { return live_; }
-  void set_live(bool live) { live_ = live; }
+  // Decides what flows between whom (media_gate.h). A supervised call
+  // starts in id_check; calls without supervision start live.
+  CallPhase phase() const { return phase_; }
+  void set_phase(CallPhase phase, TimePoint now);
 
   Participant& add(net::UdpSocket& socket, ParticipantSetup setup);
   // Returns the removed participant so that the worker can unregister its
@@ -57,7 +57,7 @@ class Call {
   std::string id_;
   RelayCounters& counters_;
   CallEvents& events_;
-  bool live_ = true;
+  CallPhase phase_ = CallPhase::live;
   std::vector<std::unique_ptr<Participant>> participants_;
 };
 

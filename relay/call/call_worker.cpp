@@ -26,7 +26,7 @@ void CallWorker::stop() {
 void CallWorker::add_participant(ParticipantSetup setup) {
   auto it = calls_.find(setup.call_id);
   if (it == calls_.end()) {
-    it = calls_.emplace(setup.call_id, std::make_unique<Call>(setup.call_id, counters_, events_)).first;
+    it = calls_.emplace(setup.call_id, std::make_unique<Call>(setup.call_id, setup.call_phase, counters_, events_)).first;
     log::info("call", "created", {{"call", setup.call_id}, {"worker", worker_.index()}});
   }
   Call& call = *it->second;
@@ -58,8 +58,8 @@ void CallWorker::destroy_call(const std::string& call_id) {
   log::info("call", "destroyed", {{"call", call_id}});
 }
 
-void CallWorker::set_call_live(const std::string& call_id, bool live) {
-  if (Call* call = find_call(call_id)) call->set_live(live);
+void CallWorker::set_call_phase(const std::string& call_id, CallPhase phase) {
+  if (Call* call = find_call(call_id)) call->set_phase(phase, now());
 }
 
 Call* CallWorker::find_call(std::string_view call_id) {

@@ -42,7 +42,7 @@ class CallWorker final : public net::DatagramHandler {
   // call teardown may race in any order.
   void remove_participant(const std::string& call_id, const std::string& participant_id);
   void destroy_call(const std::string& call_id);
-  void set_call_live(const std::string& call_id, bool live);
+  void set_call_phase(const std::string& call_id, CallPhase phase);
   Call* find_call(std::string_view call_id);
 
   // net::DatagramHandler.

@@ -33,7 +33,6 @@ uint32_t ticks(Duration d, uint32_t clock_rate) {
 }
 }  // namespace
 
-const char* to_string(MediaType type) { return type == MediaType::audio ? "audio" : "video"; }
 
 Participant::Participant(Call& call, net::UdpSocket& socket, RelayCounters& counters, ParticipantSetup setup)
     : call_(call), counters_(counters), setup_(std::move(setup)) {

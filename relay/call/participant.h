@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relay/base/clock.h"
+#include "relay/call/media_gate.h"
 #include "relay/call/relay_counters.h"
 #include "relay/call/webrtc_transport.h"
 #include "relay/rtp/receive_statistics.h"
@@ -18,9 +19,6 @@
 namespace sightline::call {
 
 class Call;
-
-enum class MediaType : uint8_t { audio, video };
-const char* to_string(MediaType type);
 
 // A negotiated payload format of one media type, as the participant's SDP
 // offer named it.
@@ -35,7 +33,7 @@ struct MediaFormat {
 struct ParticipantSetup {
   std::string call_id;
   std::string participant_id;
-  std::string role;
+  control::ParticipantRole role = control::ParticipantRole::caller;
   uint64_t session = 0;
   TransportParams transport;
   MediaFormat audio;
@@ -44,6 +42,8 @@ struct ParticipantSetup {
   uint32_t audio_ssrc = 0;
   uint32_t video_ssrc = 0;
   std::string cname;
+  // The phase a call created by this participant starts in.
+  CallPhase call_phase = CallPhase::live;
 };
 
 class Participant final : public TransportListener {

@@ -47,6 +47,9 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   explicit Impl(control::RelayConfig config) : config_(std::move(config)) {}
 
   void set_hooks(RelayHooks hooks) { hooks_ = std::move(hooks); }
+  bool set_call_phase(const std::string& call_id, CallPhase phase);
+  bool end_call(const std::string& call_id, const std::string& reason);
+  std::optional<CallPhase> call_phase(const std::string& call_id) const;
   std::optional<std::string> start();
   void stop();
   uint16_t control_port() const { return server_ ? server_->port() : 0; }
@@ -80,6 +83,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   };
   struct CallRecord {
     int worker = 0;
+    CallPhase phase = CallPhase::live;
     std::map<std::string, control::SessionId> participants;
   };
 
@@ -207,14 +211,17 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
                "participant " + join.participant + " is already in call " + join.call);
     return;
   }
-  if (hooks_.admit) {
-    if (auto refusal = hooks_.admit(join, session.request)) {
-      send_error(id, control::error_code::kJoinRejected, *refusal);
-      return;
-    }
+  JoinDecision decision;
+  if (hooks_.admit) decision = hooks_.admit(join, session.request);
+  if (decision.refusal) {
+    send_error(id, control::error_code::kJoinRejected, *decision.refusal);
+    return;
   }
   if (call_it == calls_.end()) {
-    call_it = calls_.emplace(join.call, CallRecord{choose_worker(), {}}).first;
+    CallRecord record;
+    record.worker = choose_worker();
+    record.phase = decision.hold_for_id_check ? CallPhase::id_check : CallPhase::live;
+    call_it = calls_.emplace(join.call, std::move(record)).first;
   }
   CallRecord& record = call_it->second;
 
@@ -229,6 +236,7 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
   session.role = join.role;
   session.joined = true;
   server_->send(id, control::make_joined(join.call, join.participant, others));
+  server_->send(id, control::make_call_state(to_string(record.phase)));
   log::info("signalling", "joined",
             {{"call", join.call}, {"participant", join.participant}, {"role", control::to_string(join.role)},
              {"worker", record.worker}});
@@ -271,7 +279,7 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
   ParticipantSetup setup;
   setup.call_id = session.call_id;
   setup.participant_id = session.participant_id;
-  setup.role = std::string(control::to_string(session.role));
+  setup.role = session.role;
   setup.session = id;
   setup.transport.local_ufrag = local.ice_ufrag;
   setup.transport.local_password = local.ice_pwd;
@@ -291,6 +299,7 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
   setup.audio_ssrc = audio_ssrc;
   setup.video_ssrc = video_ssrc;
   setup.cname = cname;
+  setup.call_phase = record.phase;
 
   CallWorker* worker_ptr = &worker;
   worker.media_worker().post([worker_ptr, setup = std::move(setup)]() mutable {
@@ -320,6 +329,45 @@ void Relay::Impl::leave(control::SessionId id, Session& session) {
   }
   if (last) calls_.erase(call_it);
   log::info("signalling", "left", {{"call", call_id}, {"participant", participant_id}, {"session", id}});
+}
+
+bool Relay::Impl::set_call_phase(const std::string& call_id, CallPhase phase) {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return false;
+  CallRecord& record = it->second;
+  record.phase = phase;
+  CallWorker* worker = workers_[static_cast<size_t>(record.worker)].get();
+  worker->media_worker().post([worker, call_id, phase] { worker->set_call_phase(call_id, phase); });
+  for (const auto& [participant_id, session] : record.participants) {
+    server_->send(session, control::make_call_state(to_string(phase)));
+  }
+  log::info("signalling", "call phase", {{"call", call_id}, {"phase", to_string(phase)}});
+  return true;
+}
+
+bool Relay::Impl::end_call(const std::string& call_id, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return false;
+  // Copied: leave() erases the record with its last participant.
+  const std::map<std::string, control::SessionId> participants = it->second.participants;
+  for (const auto& [participant_id, session_id] : participants) {
+    server_->send(session_id, control::make_call_ended(reason));
+    auto session = sessions_.find(session_id);
+    if (session != sessions_.end()) leave(session_id, session->second);
+    server_->close(session_id, "call ended");
+  }
+  calls_.erase(call_id);
+  log::info("signalling", "call ended", {{"call", call_id}, {"reason", reason}});
+  return true;
+}
+
+std::optional<CallPhase> Relay::Impl::call_phase(const std::string& call_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return std::nullopt;
+  return it->second.phase;
 }
 
 void Relay::Impl::send_error(control::SessionId id, std::string_view code, std::string_view message) {
@@ -440,6 +488,9 @@ void Relay::set_hooks(RelayHooks hooks) { impl_->set_hooks(std::move(hooks)); }
 Relay::~Relay() { impl_->stop(); }
 std::optional<std::string> Relay::start() { return impl_->start(); }
 void Relay::stop() { impl_->stop(); }
+bool Relay::set_call_phase(const std::string& call_id, CallPhase phase) { return impl_->set_call_phase(call_id, phase); }
+bool Relay::end_call(const std::string& call_id, const std::string& reason) { return impl_->end_call(call_id, reason); }
+std::optional<CallPhase> Relay::call_phase(const std::string& call_id) const { return impl_->call_phase(call_id); }
 uint16_t Relay::control_port() const { return impl_->control_port(); }
 uint16_t Relay::media_port(int index) const { return impl_->media_port(index); }
 RelayTotals Relay::totals() const { return impl_->totals(); }

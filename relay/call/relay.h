@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "relay/call/media_gate.h"
 #include "relay/call/relay_counters.h"
 #include "relay/control/config.h"
 #include "relay/control/control_server.h"
@@ -33,13 +34,20 @@ struct RelayTotals {
   int64_t participants = 0;
 };
 
+// The answer to a join.
+struct JoinDecision {
+  // Set to refuse, with the message the participant sees; it must not reveal
+  // why (the hook logs the precise reason itself).
+  std::optional<std::string> refusal;
+  // A call created by this join starts in the ID-check phase: no media
+  // between the parties until set_call_phase(live).
+  bool hold_for_id_check = false;
+};
+
 // What the relay asks the rest of the service. Both run on the control
-// thread and must not block it for long.
+// thread, must not block it for long and must not call back into the Relay.
 struct RelayHooks {
-  // Decides a join before the participant is placed in a call: nullopt admits,
-  // a string refuses with that message, which the participant sees and which
-  // must not reveal why (the hook logs the precise reason itself).
-  std::function<std::optional<std::string>(const control::JoinMessage&, const control::HttpRequestInfo&)> admit;
+  std::function<JoinDecision(const control::JoinMessage&, const control::HttpRequestInfo&)> admit;
   // Serves HTTP routes the relay does not own (pages, the staff API); nullopt
   // falls through to 404.
   std::function<std::optional<control::HttpResponse>(const control::HttpRequestInfo&)> http;
@@ -58,6 +66,15 @@ class Relay {
   std::optional<std::string> start();
   // Ends every call and stops all threads. Idempotent.
   void stop();
+
+  // Moves a call between the ID check and live (media_gate.h) and tells its
+  // participants. Returns false when there is no such call.
+  bool set_call_phase(const std::string& call_id, CallPhase phase);
+  // Ends a call for everyone at once: each participant is told the reason,
+  // then removed. Returns false when there is no such call.
+  bool end_call(const std::string& call_id, const std::string& reason);
+  // The phase of a call, or nullopt when there is no such call.
+  std::optional<CallPhase> call_phase(const std::string& call_id) const;
 
   uint16_t control_port() const;
   // UDP port of media worker index, 0 when there is no such worker.

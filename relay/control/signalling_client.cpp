@@ -42,7 +42,15 @@ class SignallingClient::Impl {
   bool run_until(std::chrono::steady_clock::time_point deadline, Done done) {
     while (!done()) {
       if (io_context_.stopped()) io_context_.restart();
-      if (io_context_.run_one_until(deadline) == 0 && std::chrono::steady_clock::now() >= deadline) break;
+      if (io_context_.run_one_until(deadline) == 0 && std::chrono::steady_clock::now() >= deadline) {
+        // run_one_until runs nothing once the deadline has passed, so a zero
+        // timeout would never see a message that has already arrived: poll
+        // for ready handlers without waiting.
+        if (io_context_.stopped()) io_context_.restart();
+        while (!done() && io_context_.poll_one() != 0) {
+        }
+        break;
+      }
     }
     return done();
   }

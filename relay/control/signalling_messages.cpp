@@ -180,4 +180,6 @@ json make_error(std::string_view code, std::string_view message) {
 
 json make_call_ended(std::string_view reason) { return json{{"type", "call-ended"}, {"reason", reason}}; }
 
+json make_call_state(std::string_view state) { return json{{"type", "call-state"}, {"state", state}}; }
+
 }  // namespace sightline::control

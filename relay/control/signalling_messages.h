@@ -100,5 +100,7 @@ nlohmann::json make_participant_joined(std::string_view participant);
 nlohmann::json make_participant_left(std::string_view participant);
 nlohmann::json make_error(std::string_view code, std::string_view message);
 nlohmann::json make_call_ended(std::string_view reason);
+// The call's phase: "id_check" (waiting for the officer's ID check) or "live".
+nlohmann::json make_call_state(std::string_view state);
 
 }  // namespace sightline::control
