@@ -1,0 +1,51 @@
+// Decides which decoded frames of a track go to the detectors: a base rate,
+// a raised rate for a while after a suspicion, and a skip for frames that
+// look the same as the last analysed one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "analysis/scene_change.h"
+
+namespace sightline::analysis {
+
+struct FrameSamplerConfig {
+  // One analysed frame per second per track by default.
+  int64_t interval_ms = 1000;
+  // Four per second while confirming a suspicion.
+  int64_t boosted_interval_ms = 250;
+  int64_t boost_duration_ms = 3000;
+  // A frame whose thumbnail differs from the last analysed one by less than
+  // this mean absolute difference (grey levels) is skipped. 0 disables the
+  // skip. A phone raised into a 32x18 cell grid changes whole cells by tens
+  // of grey levels, while camera noise averages out below 1 per cell.
+  double scene_change_threshold = 1.0;
+  // An unchanged scene is still analysed this often, so that a change too
+  // small for the thumbnail is found within this time.
+  int64_t max_unanalysed_ms = 5000;
+};
+
+enum class SampleDecision : uint8_t { analyse, skip_rate, skip_unchanged };
+
+class FrameSampler {
+ public:
+  explicit FrameSampler(const FrameSamplerConfig& config) : config_(config) {}
+
+  // Decides for a frame shown at `media_time_ms` (from its RTP timestamp).
+  // An analyse decision counts as the last analysed frame.
+  SampleDecision decide(int64_t media_time_ms, const SceneThumbnail& thumbnail);
+
+  // Raises the rate until `media_time_ms` + boost_duration_ms, after a
+  // detector scored a frame as suspicious.
+  void note_suspicion(int64_t media_time_ms);
+  bool boosted(int64_t media_time_ms) const { return boost_until_ms_ && media_time_ms < *boost_until_ms_; }
+
+ private:
+  FrameSamplerConfig config_;
+  std::optional<int64_t> last_analysed_ms_;
+  SceneThumbnail last_thumbnail_;
+  std::optional<int64_t> boost_until_ms_;
+};
+
+}  // namespace sightline::analysis
