@@ -1,6 +1,7 @@
 // Relay settings: names, defaults, ranges and the checks between them.
 #include "relay/control/config.h"
 
+#include <filesystem>
 #include <thread>
 
 #include "relay/base/socket_address.h"
@@ -15,7 +16,36 @@ constexpr int64_t kMaxMediaWorkers = 256;
 constexpr int64_t kMinMessageBytes = 1024;
 constexpr int64_t kMaxMessageBytes = 16 * 1024 * 1024;
 constexpr int64_t kMaxSessions = 1'000'000;
+// A web root is recognised by the call page in it.
+constexpr const char* kWebRootMarker = "call/index.html";
+// How many folders above the binary to look for web/: build/sightline and
+// build/tools/cli/sightline both reach the repository root.
+constexpr int kWebRootSearchDepth = 4;
+
+bool is_wildcard(const std::string& address) { return address == "0.0.0.0" || address == "::"; }
+
+bool is_web_root(const std::filesystem::path& folder) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(folder / kWebRootMarker, error);
+}
+
 }  // namespace
+
+std::string find_default_web_root() {
+  std::error_code error;
+  const std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    std::filesystem::path folder = binary.parent_path();
+    for (int depth = 0; depth < kWebRootSearchDepth && !folder.empty(); ++depth) {
+      if (is_web_root(folder / "web")) return (folder / "web").string();
+      if (folder == folder.parent_path()) break;
+      folder = folder.parent_path();
+    }
+  }
+  const std::filesystem::path current = std::filesystem::current_path(error);
+  if (!error && is_web_root(current / "web")) return (current / "web").string();
+  return {};
+}
 
 void register_relay_settings(Settings& settings) {
   settings.add_string("control.bind-address", "IP address of the HTTP and WebSocket server.", "127.0.0.1");
@@ -28,6 +58,19 @@ void register_relay_settings(Settings& settings) {
                        1, kMaxSessions);
   settings.add_duration("control.idle-timeout", "A WebSocket session with no traffic for this long is closed.",
                         milliseconds(60'000), milliseconds(1'000), milliseconds(3'600'000));
+  settings.add_boolean("control.tls",
+                       "Serve HTTPS and WSS; false serves plain HTTP and WS, which browsers allow camera access on "
+                       "only for localhost.",
+                       true);
+  settings.add_string("control.certificate",
+                      "PEM certificate (chain) file for HTTPS; empty uses a self-signed certificate kept in "
+                      "data.directory/tls.",
+                      "");
+  settings.add_string("control.private-key", "PEM private key file of control.certificate.", "");
+  settings.add_string("web.root",
+                      "Directory of the browser pages served at /; empty finds the repository's web/ folder near "
+                      "the binary or in the current directory.",
+                      "");
   settings.add_string("media.bind-address", "IP address the media UDP sockets bind to.", "127.0.0.1");
   settings.add_string("media.announced-address",
                       "IP address put in ICE candidates, for a relay behind NAT; empty means media.bind-address.", "");
@@ -84,6 +127,23 @@ std::optional<std::string> make_relay_config(const Settings& settings, RelayConf
   }
   config.data_directory = settings.get_string("data.directory");
   if (config.data_directory.empty()) return "data.directory must not be empty";
+
+  config.control.tls = settings.get_boolean("control.tls");
+  config.control.certificate_file = settings.get_string("control.certificate");
+  config.control.private_key_file = settings.get_string("control.private-key");
+  if (config.control.certificate_file.empty() != config.control.private_key_file.empty()) {
+    return std::string("control.certificate and control.private-key must be set together; leave both empty for a "
+                       "self-signed certificate");
+  }
+  config.control.self_signed_directory = (std::filesystem::path(config.data_directory) / "tls").string();
+  // The names a browser may use to reach this relay, besides the loopback ones.
+  config.control.self_signed_hosts.clear();
+  if (!is_wildcard(config.control.bind_address)) config.control.self_signed_hosts.push_back(config.control.bind_address);
+  if (config.announced_address != config.control.bind_address) {
+    config.control.self_signed_hosts.push_back(config.announced_address);
+  }
+  config.control.web_root = settings.get_string("web.root");
+  if (config.control.web_root.empty()) config.control.web_root = find_default_web_root();
 
   out = std::move(config);
   return std::nullopt;

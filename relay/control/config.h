@@ -25,15 +25,21 @@ struct RelayConfig {
   // Media worker threads, each with its own UDP port.
   unsigned media_workers = 1;
   log::Level log_level = log::Level::info;
-  // Where the relay keeps its state (for example the policy database).
+  // Where the relay keeps its state: the policy database and, under tls/, the
+  // self-signed HTTPS certificate.
   std::string data_directory = "./data";
 };
 
-// Registers every relay setting (control.*, media.*, log.*, data.*) with its default.
+// Registers every relay setting (control.*, media.*, log.*, data.*, web.*) with its default.
 void register_relay_settings(Settings& settings);
 
 // Builds the config from registered settings and checks values that depend on
 // each other. Returns an error message, or nullopt with out filled in.
 std::optional<std::string> make_relay_config(const Settings& settings, RelayConfig& out);
+
+// Returns the repository's web/ folder (recognised by web/call/index.html)
+// found in the binary's folder or up to three folders above it, else in the
+// current directory; empty when there is none.
+std::string find_default_web_root();
 
 }  // namespace sightline::control

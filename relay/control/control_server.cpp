@@ -1,21 +1,31 @@
 // ControlServer on Boost.Beast: one io_context run by the control thread, an
-// HTTP session per TCP connection, upgraded to a WebSocket session at /ws.
+// HTTP session per TCP connection (over TLS when configured), upgraded to a
+// WebSocket session at /ws. The session classes are templates over the stream
+// type so that plain and TLS connections share one implementation.
 #include "relay/control/control_server.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <deque>
 #include <future>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "relay/base/log.h"
+#include "relay/control/http_target.h"
 #include "relay/control/metrics_registry.h"
 #include "relay/control/signalling_messages.h"
+#include "relay/control/static_files.h"
+#include "relay/control/tls_certificate.h"
 
 namespace sightline::control {
 
@@ -23,7 +33,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using nlohmann::json;
 
 namespace {
@@ -52,34 +65,6 @@ std::string truncate_utf8(std::string text, size_t max_bytes) {
 // Serialises a message; invalid UTF-8 from the network is replaced, not thrown on.
 std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes, and '+' as a space when plus_is_space (query strings).
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = hex_digit_value(text[i + 1]);
-      const int low = hex_digit_value(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out += static_cast<char>(high * 16 + low);
-      i += 2;
-    } else if (text[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string endpoint_to_string(const tcp::endpoint& endpoint) {
   const std::string ip = endpoint.address().to_string();
   const std::string port = std::to_string(endpoint.port());
@@ -96,26 +81,25 @@ bool describe_request(const http::request<http::string_body>& request, const std
   info.user_agent = std::string(request[http::field::user_agent]);
   info.content_type = std::string(request[http::field::content_type]);
   info.origin = std::string(request[http::field::origin]);
+  info.host = std::string(request[http::field::host]);
   info.body = request.body();
 
-  const std::string_view target(request.target().data(), request.target().size());
-  const size_t question = target.find('?');
-  auto path = percent_decode(target.substr(0, question), false);
-  if (!path) return false;
-  info.path = std::move(*path);
-  if (question == std::string_view::npos) return true;
+  auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
+  if (!target) return false;
+  info.path = std::move(target->path);
+  info.query = std::move(target->query);
+  info.query_string = std::move(target->query_string);
+  return true;
+}
 
-  std::string_view query = target.substr(question + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const size_t equals = pair.find('=');
-    auto name = percent_decode(pair.substr(0, equals), true);
-    auto value = percent_decode(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
-    if (!name || !value) return false;
-    info.query[std::move(*name)] = std::move(*value);
+// True for a Host header that can go into a Content-Security-Policy source
+// unquoted: a host name or IP literal and an optional port, nothing else.
+bool is_plain_host(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  for (const char c : host) {
+    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                         c == '[' || c == ']';
+    if (!allowed) return false;
   }
   return true;
 }
@@ -139,8 +123,23 @@ HttpResponse ControlHandler::on_http(const HttpRequestInfo& request) {
 
 namespace {
 
-class HttpSession;
-class WebSocketSession;
+// What the server needs from a WebSocket session, whatever its stream type.
+class WebSocketSessionBase {
+ public:
+  virtual ~WebSocketSessionBase() = default;
+  virtual SessionId id() const = 0;
+  virtual bool opened() const = 0;
+  virtual void enqueue(std::string text) = 0;
+  virtual void abort() = 0;
+  virtual void request_close(websocket::close_code code, std::string reason) = 0;
+};
+
+// What the server needs from an HTTP connection, whatever its stream type.
+class HttpSessionBase {
+ public:
+  virtual ~HttpSessionBase() = default;
+  virtual void shut_down() = 0;
+};
 
 // The server's state on the control thread, shared by the session classes.
 // ControlServer::Impl derives from it, so the sessions need no access to the
@@ -157,7 +156,7 @@ class ServerCore {
 
   // Called by sessions, on the control thread.
   HttpResponse route(const HttpRequestInfo& info);
-  void admit_websocket(const std::shared_ptr<WebSocketSession>& session);
+  void admit_websocket(const std::shared_ptr<WebSocketSessionBase>& session);
   void on_websocket_open(SessionId session, const HttpRequestInfo& info);
   void on_websocket_message(SessionId session, const json& message);
   void on_websocket_end(SessionId session, bool opened);
@@ -182,8 +181,12 @@ class ServerCore {
   bool stopping_ = false;
   SessionId next_session_id_ = 1;
   uint64_t next_connection_id_ = 1;
-  std::unordered_map<SessionId, std::shared_ptr<WebSocketSession>> sessions_;
-  std::unordered_map<uint64_t, std::weak_ptr<HttpSession>> connections_;
+  std::unordered_map<SessionId, std::shared_ptr<WebSocketSessionBase>> sessions_;
+  std::unordered_map<uint64_t, std::weak_ptr<HttpSessionBase>> connections_;
+  // Set in start() when tls is on.
+  std::optional<ssl::context> tls_context_;
+  std::string certificate_fingerprint_;
+  std::optional<StaticFiles> static_files_;
 
   std::atomic<size_t> session_count_{0};
   std::atomic<uint64_t> http_requests_{0};
@@ -195,6 +198,10 @@ class ServerCore {
   std::atomic<uint64_t> slow_client_closes_{0};
 
  private:
+  std::optional<std::string> set_up_tls();
+  std::optional<std::string> set_up_web_root();
+  // The connect-src sources for the page's signalling WebSocket at host.
+  std::string connect_sources(const std::string& host) const;
   void accept_next();
   void shut_down_sessions();
   void collect_metrics(MetricsWriter& writer) const;
@@ -202,14 +209,16 @@ class ServerCore {
 
 // One WebSocket connection: a read loop, and a write queue so that writes
 // never overlap. A close waits until the queued messages are written.
-class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+template <typename Stream>
+class WebSocketSession final : public WebSocketSessionBase,
+                               public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  WebSocketSession(ServerCore& server, SessionId id, beast::tcp_stream&& stream,
+  WebSocketSession(ServerCore& server, SessionId id, Stream&& stream,
                    http::request<http::string_body> request, HttpRequestInfo info)
       : server_(server), id_(id), ws_(std::move(stream)), request_(std::move(request)), info_(std::move(info)) {}
 
-  SessionId id() const { return id_; }
-  bool opened() const { return opened_; }
+  SessionId id() const override { return id_; }
+  bool opened() const override { return opened_; }
 
   void run() {
     // The WebSocket timeouts replace the TCP stream's timer from here on.
@@ -223,11 +232,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
         [](websocket::response_type& response) { response.set(http::field::server, std::string(kServerName)); }));
     // The size limit is enforced in on_read so that the close carries a reason.
     ws_.read_message_max(0);
-    ws_.async_accept(request_, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+    ws_.async_accept(request_, beast::bind_front_handler(&WebSocketSession::on_accept, this->shared_from_this()));
   }
 
   // Queues one serialised message; closes the session when the queue is full.
-  void enqueue(std::string text) {
+  void enqueue(std::string text) override {
     if (close_requested_ || ended_) return;
     if (queue_.size() >= server_.config_.max_queued_messages) {
       ++server_.slow_client_closes_;
@@ -243,12 +252,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   // Closes the TCP socket without a closing handshake. Used only after the
   // control thread has stopped, for clients that did not reply to the close in time.
-  void abort() {
+  void abort() override {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
-  void request_close(websocket::close_code code, std::string reason) {
+  void request_close(websocket::close_code code, std::string reason) override {
     if (close_requested_ || ended_) return;
     close_requested_ = true;
     close_reason_ = websocket::close_reason(code, truncate_utf8(std::move(reason), kMaxCloseReasonBytes));
@@ -278,7 +287,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void read() {
     // Read at most one byte past the limit, which is enough to tell a message is too large.
     const size_t limit = server_.config_.max_message_bytes + 1 - std::min(buffer_.size(), server_.config_.max_message_bytes);
-    ws_.async_read_some(buffer_, limit, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+    ws_.async_read_some(buffer_, limit,
+                        beast::bind_front_handler(&WebSocketSession::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code error, size_t) {
@@ -333,13 +343,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       writing_ = true;
       ws_.text(true);
       ws_.async_write(net::buffer(queue_.front()),
-                      beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+                      beast::bind_front_handler(&WebSocketSession::on_write, this->shared_from_this()));
       return;
     }
     if (close_requested_ && !close_sent_) {
       close_sent_ = true;
       writing_ = true;
-      ws_.async_close(close_reason_, beast::bind_front_handler(&WebSocketSession::on_close, shared_from_this()));
+      ws_.async_close(close_reason_,
+                      beast::bind_front_handler(&WebSocketSession::on_close, this->shared_from_this()));
     }
   }
 
@@ -371,7 +382,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   ServerCore& server_;
   const SessionId id_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   http::request<http::string_body> request_;
   const HttpRequestInfo info_;
   beast::flat_buffer buffer_;
@@ -385,37 +396,64 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 };
 
 // One TCP connection speaking HTTP/1.1 with keep-alive, until it upgrades.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// Over TLS the handshake comes first.
+template <typename Stream>
+class HttpSession final : public HttpSessionBase, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(ServerCore& server, uint64_t id, tcp::socket&& socket)
-      : server_(server), id_(id), stream_(std::move(socket)) {
+  static constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+  HttpSession(ServerCore& server, uint64_t id, Stream&& stream)
+      : server_(server), id_(id), stream_(std::move(stream)) {
     beast::error_code error;
-    const tcp::endpoint remote = stream_.socket().remote_endpoint(error);
+    const tcp::endpoint remote = socket().remote_endpoint(error);
     remote_ = error ? std::string("unknown") : endpoint_to_string(remote);
   }
 
-  void run() { read(); }
+  void run() {
+    if constexpr (kIsTls) {
+      beast::get_lowest_layer(stream_).expires_after(server_.config_.handshake_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&HttpSession::on_handshake, this->shared_from_this()));
+    } else {
+      read();
+    }
+  }
 
-  void shut_down() {
+  void shut_down() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
   }
 
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  void on_handshake(beast::error_code error) {
+    if (error) {
+      // Browsers open and drop connections while the user decides on an
+      // untrusted certificate, so a failed handshake is routine.
+      log::debug(kComponent, "tls_handshake_failed", {{"remote", remote_}, {"error", error.message()}});
+      shut_down();
+      server_.on_http_end(id_);
+      return;
+    }
+    read();
+  }
+
   void read() {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(server_.config_.max_message_bytes);
-    stream_.expires_after(server_.config_.handshake_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    beast::get_lowest_layer(stream_).expires_after(server_.config_.handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code error, size_t) {
     if (error == http::error::body_limit || error == http::error::header_limit) {
       respond(HttpResponse::error(413, "request larger than " + std::to_string(server_.config_.max_message_bytes) +
                                            " bytes"),
-              false, kHttpVersion11);
+              false, kHttpVersion11, false);
       return;
     }
     if (error) {
@@ -432,7 +470,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     ++server_.http_requests_;
     HttpRequestInfo info;
     if (!describe_request(request, remote_, info)) {
-      respond(HttpResponse::error(400, "invalid percent escape in the request target"), false, request.version());
+      respond(HttpResponse::error(400, "invalid percent escape in the request target"), false, request.version(),
+              false);
       return;
     }
 
@@ -440,12 +479,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       upgrade(std::move(request), std::move(info));
       return;
     }
-    respond(server_.route(info), request.keep_alive(), request.version());
+    const bool head = request.method() == http::verb::head;
+    respond(server_.route(info), request.keep_alive(), request.version(), head);
   }
 
   void upgrade(http::request<http::string_body> request, HttpRequestInfo info) {
     if (info.path != "/ws") {
-      respond(HttpResponse::error(404, "WebSocket upgrades are served only at /ws"), false, request.version());
+      respond(HttpResponse::error(404, "WebSocket upgrades are served only at /ws"), false, request.version(), false);
       return;
     }
     if (server_.stopping_ || server_.sessions_.size() >= server_.config_.max_sessions) {
@@ -454,31 +494,37 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                                    {"max_sessions", server_.config_.max_sessions}});
       respond(HttpResponse::error(503, "server is at its limit of " + std::to_string(server_.config_.max_sessions) +
                                            " sessions; try again later"),
-              false, request.version());
+              false, request.version(), false);
       return;
     }
-    auto session = std::make_shared<WebSocketSession>(server_, server_.next_session_id_++, std::move(stream_),
-                                                      std::move(request), std::move(info));
+    auto session = std::make_shared<WebSocketSession<Stream>>(server_, server_.next_session_id_++, std::move(stream_),
+                                                              std::move(request), std::move(info));
     server_.on_http_end(id_);
     server_.admit_websocket(session);
     session->run();
   }
 
-  void respond(const HttpResponse& response, bool keep_alive, unsigned version) {
+  // A response to HEAD carries the headers of the GET response, Content-Length included, and no body.
+  void respond(const HttpResponse& response, bool keep_alive, unsigned version, bool head) {
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(version);
     message->result(static_cast<http::status>(response.status));
     message->set(http::field::server, std::string(kServerName));
     message->set(http::field::content_type, response.content_type);
+    message->set("X-Content-Type-Options", "nosniff");
     if (response.status == 405) message->set(http::field::allow, "GET");
     for (const auto& [name, value] : response.headers) message->set(name, value);
-    message->body() = response.body;
     message->keep_alive(keep_alive);
-    message->prepare_payload();
+    if (head) {
+      message->content_length(response.body.size());
+    } else {
+      message->body() = response.body;
+      message->prepare_payload();
+    }
 
-    stream_.expires_after(server_.config_.handshake_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_.config_.handshake_timeout);
     http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code error, size_t) {
+                      [self = this->shared_from_this(), message](beast::error_code error, size_t) {
                         self->on_write(error, message->keep_alive());
                       });
   }
@@ -494,7 +540,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   ServerCore& server_;
   const uint64_t id_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
@@ -529,6 +575,9 @@ HttpResponse ServerCore::route(const HttpRequestInfo& info) {
     if (!is_get) return HttpResponse::error(405, "use GET with a WebSocket upgrade for /ws");
     return HttpResponse::error(426, "/ws accepts only WebSocket upgrades");
   }
+  if (static_files_) {
+    if (auto response = static_files_->serve(info, connect_sources(info.host))) return std::move(*response);
+  }
 
   try {
     return handler_.on_http(info);
@@ -538,7 +587,14 @@ HttpResponse ServerCore::route(const HttpRequestInfo& info) {
   }
 }
 
-void ServerCore::admit_websocket(const std::shared_ptr<WebSocketSession>& session) {
+std::string ServerCore::connect_sources(const std::string& host) const {
+  // CSP Level 3 lets 'self' match ws: and wss: on the page's own host, but
+  // browsers that follow CSP Level 2 need the WebSocket origin spelled out.
+  if (!is_plain_host(host)) return {};
+  return (config_.tls ? "wss://" : "ws://") + host;
+}
+
+void ServerCore::admit_websocket(const std::shared_ptr<WebSocketSessionBase>& session) {
   sessions_.emplace(session->id(), session);
   session_count_ = sessions_.size();
 }
@@ -601,15 +657,65 @@ void ServerCore::accept_next() {
       return;
     }
     const uint64_t id = next_connection_id_++;
-    auto connection = std::make_shared<HttpSession>(*this, id, std::move(socket));
-    connections_.emplace(id, connection);
-    connection->run();
+    if (tls_context_) {
+      auto connection = std::make_shared<HttpSession<TlsStream>>(*this, id, TlsStream(std::move(socket), *tls_context_));
+      connections_.emplace(id, connection);
+      connection->run();
+    } else {
+      auto connection = std::make_shared<HttpSession<PlainStream>>(*this, id, PlainStream(std::move(socket)));
+      connections_.emplace(id, connection);
+      connection->run();
+    }
     accept_next();
   });
 }
 
+std::optional<std::string> ServerCore::set_up_tls() {
+  TlsCertificateResult loaded;
+  if (config_.certificate_file.empty() && config_.private_key_file.empty()) {
+    loaded = load_or_create_self_signed(config_.self_signed_directory, config_.self_signed_hosts);
+  } else if (config_.certificate_file.empty() || config_.private_key_file.empty()) {
+    return std::string("TLS needs both a certificate file and a private key file, or neither for a self-signed one");
+  } else {
+    loaded = load_tls_certificate(config_.certificate_file, config_.private_key_file);
+  }
+  if (!loaded.ok()) return loaded.error;
+
+  tls_context_.emplace(ssl::context::tls_server);
+  // TLS 1.2 is the oldest version browsers still accept (RFC 8996 deprecates 1.0 and 1.1).
+  SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
+  tls_context_->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+  beast::error_code error;
+  tls_context_->use_certificate_chain(net::buffer(loaded.certificate.certificate_pem), error);
+  if (error) return "TLS certificate file \"" + loaded.certificate.certificate_file + "\" was rejected: " + error.message();
+  tls_context_->use_private_key(net::buffer(loaded.certificate.private_key_pem), ssl::context::pem, error);
+  if (error) return "TLS private key file \"" + loaded.certificate.private_key_file + "\" was rejected: " + error.message();
+
+  certificate_fingerprint_ = loaded.certificate.fingerprint_sha256;
+  log::info(kComponent, loaded.certificate.generated ? "tls_certificate_created" : "tls_certificate_loaded",
+            {{"certificate", loaded.certificate.certificate_file},
+             {"sha256_fingerprint", loaded.certificate.fingerprint_sha256}});
+  return std::nullopt;
+}
+
+std::optional<std::string> ServerCore::set_up_web_root() {
+  if (config_.web_root.empty()) {
+    log::info(kComponent, "web_root_disabled", {{"reason", "no web root configured; pages are not served"}});
+    return std::nullopt;
+  }
+  std::string error;
+  static_files_ = StaticFiles::open(config_.web_root, error);
+  if (!static_files_) return error;
+  log::info(kComponent, "web_root", {{"directory", static_files_->root().string()}});
+  return std::nullopt;
+}
+
 std::optional<std::string> ServerCore::start() {
   if (started_) return "the control server was already started";
+  if (config_.tls) {
+    if (auto error = set_up_tls()) return error;
+  }
+  if (auto error = set_up_web_root()) return error;
   const std::string where = config_.bind_address + ":" + std::to_string(config_.port);
 
   beast::error_code error;
@@ -646,7 +752,8 @@ std::optional<std::string> ServerCore::start() {
   });
   thread_done_ = task.get_future();
   thread_ = std::thread(std::move(task));
-  log::info(kComponent, "listening", {{"address", config_.bind_address}, {"port", port_.load()}});
+  log::info(kComponent, "listening",
+            {{"address", config_.bind_address}, {"port", port_.load()}, {"scheme", config_.tls ? "https" : "http"}});
   return std::nullopt;
 }
 
@@ -728,6 +835,8 @@ void ControlServer::set_readiness_check(std::function<bool()> check) { impl_->re
 std::optional<std::string> ControlServer::start() { return impl_->start(); }
 
 uint16_t ControlServer::port() const { return impl_->port_.load(); }
+
+std::string ControlServer::certificate_fingerprint() const { return impl_->certificate_fingerprint_; }
 
 void ControlServer::stop() { impl_->stop(); }
 

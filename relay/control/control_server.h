@@ -1,6 +1,7 @@
-// The control thread's HTTP and WebSocket server: /health, /ready, /metrics,
-// the /ws signalling endpoint, and a handler for every other route. Boost.Beast
-// stays inside control_server.cpp so that including this header is cheap.
+// The control thread's HTTP(S) and WebSocket server: /health, /ready, /metrics,
+// the /ws signalling endpoint, the browser pages, and a handler for every
+// other route. Boost.Beast stays inside control_server.cpp so that including
+// this header is cheap.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -39,8 +40,18 @@ struct ControlServerConfig {
   // A session whose unsent messages exceed this count is closed, so that one
   // slow client cannot hold an unbounded queue.
   size_t max_queued_messages = 256;
-  // NOTE: plain HTTP and WS only. TLS would add a certificate and key path
-  // here and a TLS stream type inside control_server.cpp.
+  // HTTPS and WSS (TLS 1.2 or later) when true, plain HTTP and WS when false.
+  bool tls = false;
+  // PEM certificate (chain) and private key files. When tls is on and both are
+  // empty, a self-signed certificate kept in self_signed_directory is used,
+  // created on the first run.
+  std::string certificate_file;
+  std::string private_key_file;
+  std::string self_signed_directory = "./data/tls";
+  // Names the self-signed certificate covers besides localhost, 127.0.0.1 and ::1.
+  std::vector<std::string> self_signed_hosts;
+  // Directory of the browser pages, served at / for GET and HEAD; empty serves none.
+  std::string web_root;
 };
 
 struct HttpRequestInfo {
@@ -49,6 +60,10 @@ struct HttpRequestInfo {
   std::string path;
   // Decoded query parameters; the last value wins for a repeated name.
   std::map<std::string, std::string> query;
+  // The query string as received, without the "?".
+  std::string query_string;
+  // The Host header, empty when absent.
+  std::string host;
   std::string cookie;
   std::string user_agent;
   // The Content-Type and Origin headers, empty when absent.
@@ -102,12 +117,17 @@ class ControlServer {
   // /ready returns 200. Call before start(); it runs on the control thread.
   void set_readiness_check(std::function<bool()> check);
 
-  // Binds, listens and starts the control thread. Returns an error message
-  // (for example "bind 127.0.0.1:8443 failed: Address already in use"), or
-  // nullopt once the server accepts connections.
+  // Loads or creates the TLS certificate when tls is on, opens the web root,
+  // binds, listens and starts the control thread. Returns an error message
+  // (for example "bind 127.0.0.1:8443 failed: Address already in use", or
+  // one naming a certificate file that cannot be read), or nullopt once the
+  // server accepts connections.
   std::optional<std::string> start();
   // The bound port; 0 before start().
   uint16_t port() const;
+  // SHA-256 fingerprint of the HTTPS certificate ("AB:CD:..."), empty without TLS
+  // or before start().
+  std::string certificate_fingerprint() const;
   // Closes every session (calling on_ws_close for each) and joins the
   // control thread. Returns within about a second even when clients do not
   // answer the close. Safe to call twice; the destructor calls it.

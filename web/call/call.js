@@ -1,0 +1,379 @@
+// The call page: reads the join link, starts the camera and microphone, joins
+// the call over the signalling WebSocket, and shows every state of the call.
+// Opened as /call/?call=ID&participant=ID&role=caller|terminal&token=...&ends=ISO8601&lang=CODE.
+
+import * as i18n from './i18n.js';
+import { MediaSession } from './media_session.js';
+import { Signalling } from './signalling.js';
+import { clockParts, slotEnd, slotTimes, WARNING_SECONDS } from './slot_timer.js';
+
+const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const ROLES = ['caller', 'terminal', 'legal-adviser', 'interpreter'];
+const LANGUAGE_STORAGE_KEY = 'sightline.language';
+const TIMER_INTERVAL_MS = 1000;
+// Preferred camera format; the browser picks the nearest its camera offers.
+const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+
+// Every state the page shows, with the catalogue key of its message.
+const STATE_MESSAGES = {
+  starting: 'stateStarting',
+  invalidLink: 'stateInvalidLink',
+  mediaError: 'stateMediaError',
+  connecting: 'stateConnecting',
+  waiting: 'stateWaiting',
+  idCheck: 'stateIdCheck',
+  connectingMedia: 'stateConnectingMedia',
+  live: 'stateLive',
+  ending: 'stateEnding',
+  otherLeft: 'stateOtherLeft',
+  reconnecting: 'stateReconnecting',
+  rejected: 'stateRejected',
+  ended: 'stateEnded',
+};
+
+// Reasons the relay may give in call-ended, and their catalogue keys.
+const END_REASONS = {
+  'slot-over': 'reasonSlotOver',
+  'ended-by-officer': 'reasonEndedByOfficer',
+  'id-check-failed': 'reasonIdCheckFailed',
+  'left': 'reasonYouLeft',
+  'relay-stopped': 'reasonRelayStopped',
+};
+
+const page = {
+  params: null,
+  localStream: null,
+  remoteStream: new MediaStream(),
+  signalling: null,
+  media: null,
+  state: 'starting',
+  stateValues: {},
+  // Set by the relay's call-state message; until then the page infers the state.
+  serverState: null,
+  others: new Set(),
+  joined: false,
+  transportConnected: false,
+  // The current connection's remote video is playing.
+  remotePlaying: false,
+  // Remote video has played at some point in this call.
+  hadRemoteMedia: false,
+  finished: false,
+  joinedAt: null,
+  slotEndsAt: null,
+  timer: null,
+};
+
+// For tests and diagnostics: the current RTCPeerConnection and state.
+window.sightlineCall = {
+  get peerConnection() {
+    return page.media ? page.media.pc : null;
+  },
+  get state() {
+    return page.state;
+  },
+};
+
+const element = (id) => document.getElementById(id);
+
+function readParams() {
+  const query = new URLSearchParams(location.search);
+  const params = {
+    call: query.get('call') ?? '',
+    participant: query.get('participant') ?? '',
+    role: query.get('role') ?? 'caller',
+    token: query.get('token'),
+    ends: query.get('ends'),
+    lang: query.get('lang'),
+  };
+  params.valid = ID_PATTERN.test(params.call) && ID_PATTERN.test(params.participant) && ROLES.includes(params.role);
+  return params;
+}
+
+function setState(state, values = {}) {
+  page.state = state;
+  page.stateValues = values;
+  renderState();
+}
+
+function renderState() {
+  const status = element('status');
+  let text = i18n.translate(STATE_MESSAGES[page.state], page.stateValues);
+  if (page.stateValues.detail) text += ` ${page.stateValues.detail}`;
+  // Rewriting the same text would make screen readers announce it again.
+  if (status.textContent !== text) status.textContent = text;
+  document.body.dataset.state = page.state;
+}
+
+// Chooses the state to show from what the page knows, unless the relay said otherwise.
+function updateCallState() {
+  if (page.finished || !page.joined) return;
+  if (page.serverState === 'id-check') return setState('idCheck');
+  if (page.serverState === 'ending') return setState('ending', endingValues());
+  if (page.others.size === 0) return setState(page.hadRemoteMedia ? 'otherLeft' : 'waiting');
+  if (page.transportConnected && page.remotePlaying) return setState('live');
+  setState('connectingMedia');
+}
+
+function endingValues() {
+  const { remainingSeconds } = slotTimes(new Date(), page.joinedAt ?? new Date(), page.slotEndsAt ?? new Date());
+  return { minutes: i18n.formatNumber(Math.max(1, Math.ceil(remainingSeconds / 60))) };
+}
+
+function formatClock(totalSeconds) {
+  const { minutes, seconds } = clockParts(totalSeconds);
+  return `${i18n.formatNumber(minutes, 2)}:${i18n.formatNumber(seconds, 2)}`;
+}
+
+function renderTimer() {
+  if (!page.joinedAt) return;
+  const { elapsedSeconds, remainingSeconds } = slotTimes(new Date(), page.joinedAt, page.slotEndsAt);
+  element('elapsed').textContent = formatClock(elapsedSeconds);
+  element('remaining').textContent = i18n.translate('timeLeft', { time: formatClock(remainingSeconds) });
+  element('timer').classList.toggle('timer-warning', remainingSeconds <= WARNING_SECONDS);
+}
+
+function startTimer() {
+  if (page.timer) return;
+  page.joinedAt = new Date();
+  page.slotEndsAt = slotEnd(page.params.ends, page.joinedAt);
+  renderTimer();
+  page.timer = setInterval(renderTimer, TIMER_INTERVAL_MS);
+}
+
+function sendJoin() {
+  const join = { type: 'join', call: page.params.call, participant: page.params.participant, role: page.params.role };
+  if (page.params.token) join.token = page.params.token;
+  page.signalling.send(join);
+  setState('connecting');
+}
+
+function startMedia() {
+  closeMedia();
+  page.remotePlaying = false;
+  page.remoteStream = new MediaStream();
+  element('remote-video').srcObject = page.remoteStream;
+  page.media = new MediaSession({
+    localStream: page.localStream,
+    send: (message) => page.signalling.send(message),
+    onRemoteTrack: (track) => {
+      page.remoteStream.addTrack(track);
+      playRemote();
+    },
+    onConnectionState: (state) => {
+      page.transportConnected = state === 'connected';
+      updateCallState();
+    },
+  });
+  page.media.offer().catch((error) => {
+    console.error('creating the offer failed', error);
+    setState('mediaError', { detail: String(error.message ?? error) });
+  });
+}
+
+function closeMedia() {
+  if (page.media) page.media.close();
+  page.media = null;
+  page.transportConnected = false;
+}
+
+function playRemote() {
+  const video = element('remote-video');
+  video.play().catch(() => {
+    // Autoplay with sound needs a user gesture on some browsers: play muted and offer a button.
+    video.muted = true;
+    video.play().catch(() => {});
+    element('sound').hidden = false;
+  });
+}
+
+function finish(state, values) {
+  page.finished = true;
+  page.joined = false;
+  page.signalling?.close();
+  closeMedia();
+  clearInterval(page.timer);
+  for (const track of page.localStream?.getTracks() ?? []) track.stop();
+  element('controls').querySelectorAll('button').forEach((button) => {
+    button.disabled = true;
+  });
+  setState(state, values);
+}
+
+function endReasonText(reason) {
+  const key = END_REASONS[reason];
+  return key ? i18n.translate(key) : i18n.translate('reasonOther');
+}
+
+const handlers = {
+  joined(message) {
+    page.joined = true;
+    page.others = new Set(message.participants ?? []);
+    startTimer();
+    startMedia();
+    updateCallState();
+  },
+  answer(message) {
+    page.media?.acceptAnswer(message.sdp).catch((error) => console.error('the answer was rejected', error));
+  },
+  'participant-joined'(message) {
+    page.others.add(message.participant);
+    updateCallState();
+  },
+  'participant-left'(message) {
+    page.others.delete(message.participant);
+    updateCallState();
+  },
+  connected() {
+    page.transportConnected = true;
+    updateCallState();
+  },
+  'call-state'(message) {
+    page.serverState = message.state;
+    if (message.ends) {
+      const ends = new Date(message.ends);
+      if (!Number.isNaN(ends.getTime())) page.slotEndsAt = ends;
+    }
+    updateCallState();
+  },
+  'call-ended'(message) {
+    finish('ended', { reason: endReasonText(message.reason) });
+  },
+  error(message) {
+    if (message.code === 'transport-failed') {
+      page.media?.restart();
+    } else if (message.code === 'join-rejected' && !page.joined && page.wasJoined) {
+      // After a dropped connection the relay may not have noticed the old session yet.
+      page.signalling.reconnect();
+    } else if (message.code === 'join-rejected') {
+      finish('rejected', { reason: message.message ?? '' });
+    } else {
+      console.warn('signalling error', message);
+    }
+  },
+};
+
+function onSignallingMessage(message) {
+  if (page.finished) return;
+  const handler = handlers[message.type];
+  if (handler) {
+    if (message.type === 'joined') page.wasJoined = true;
+    handler(message);
+  }
+}
+
+function onSignallingLost(delayMs) {
+  if (page.finished) return;
+  page.joined = false;
+  closeMedia();
+  setState('reconnecting', { seconds: i18n.formatNumber(Math.ceil(delayMs / 1000)) });
+}
+
+function wireControls() {
+  element('mute').addEventListener('click', (event) => {
+    const muted = event.currentTarget.getAttribute('aria-pressed') !== 'true';
+    for (const track of page.localStream.getAudioTracks()) track.enabled = !muted;
+    event.currentTarget.setAttribute('aria-pressed', String(muted));
+  });
+  element('camera').addEventListener('click', (event) => {
+    const off = event.currentTarget.getAttribute('aria-pressed') !== 'true';
+    for (const track of page.localStream.getVideoTracks()) track.enabled = !off;
+    event.currentTarget.setAttribute('aria-pressed', String(off));
+    element('local-video').classList.toggle('camera-off', off);
+  });
+  element('sound').addEventListener('click', () => {
+    const video = element('remote-video');
+    video.muted = false;
+    video.play().then(() => {
+      element('sound').hidden = true;
+    }).catch(() => {});
+  });
+  element('fullscreen').addEventListener('click', () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen().catch(() => {});
+  });
+  element('leave').addEventListener('click', () => {
+    page.signalling?.send({ type: 'leave' });
+    finish('ended', { reason: endReasonText('left') });
+  });
+  element('remote-video').addEventListener('playing', () => {
+    page.remotePlaying = true;
+    page.hadRemoteMedia = true;
+    updateCallState();
+  });
+}
+
+async function setUpLanguage() {
+  const available = await i18n.availableLanguages();
+  let stored = null;
+  try {
+    stored = localStorage.getItem(LANGUAGE_STORAGE_KEY);
+  } catch {
+    // Storage may be disabled on a locked-down terminal; the chooser still works for this visit.
+  }
+  const code = i18n.chooseLanguage([page.params.lang, stored, ...navigator.languages], available);
+  await i18n.loadLanguage(code);
+  i18n.applyToDocument();
+
+  const select = element('language');
+  for (const option of available) {
+    const item = document.createElement('option');
+    item.value = option;
+    // Each language is listed in its own script, so that its speakers recognise it.
+    item.textContent = await languageName(option);
+    select.append(item);
+  }
+  select.value = i18n.currentLanguage();
+  select.addEventListener('change', async () => {
+    try {
+      localStorage.setItem(LANGUAGE_STORAGE_KEY, select.value);
+    } catch {
+      // See above.
+    }
+    await i18n.loadLanguage(select.value);
+    i18n.applyToDocument();
+    renderState();
+    renderTimer();
+  });
+  element('language-area').hidden = false;
+}
+
+async function languageName(code) {
+  try {
+    const response = await fetch(new URL(`../i18n/${code}.json`, import.meta.url), { cache: 'no-cache' });
+    const catalogue = await response.json();
+    return catalogue._language ?? code;
+  } catch {
+    return code;
+  }
+}
+
+async function main() {
+  page.params = readParams();
+  const kiosk = page.params.role === 'terminal';
+  document.body.classList.toggle('kiosk', kiosk);
+  element('fullscreen').hidden = !(kiosk && document.fullscreenEnabled);
+  await setUpLanguage();
+  wireControls();
+
+  if (!page.params.valid) {
+    finish('invalidLink');
+    return;
+  }
+  setState('starting');
+  try {
+    page.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: VIDEO_CONSTRAINTS });
+  } catch (error) {
+    finish('mediaError', { detail: error.name === 'NotAllowedError' ? '' : String(error.message ?? '') });
+    return;
+  }
+  element('local-video').srcObject = page.localStream;
+
+  page.signalling = new Signalling({ onOpen: sendJoin, onMessage: onSignallingMessage, onLost: onSignallingLost });
+  page.signalling.connect();
+  setState('connecting');
+}
+
+main().catch((error) => {
+  console.error(error);
+  setState('mediaError', { detail: String(error.message ?? error) });
+});

@@ -1,0 +1,81 @@
+// One RTCPeerConnection to the relay: the page offers sendrecv audio and
+// video (one m-line each, bundled), trickles its ICE candidates, and applies
+// the relay's answer. The relay is ICE-lite and lists its own candidates in
+// the answer, so no STUN or TURN servers are configured.
+
+// How long ICE may stay "disconnected" before the page restarts it.
+const DISCONNECTED_RESTART_MS = 4000;
+
+export class MediaSession {
+  // send(message) sends signalling; onRemoteTrack(track) for each received
+  // track; onConnectionState(state) with RTCPeerConnection.connectionState.
+  constructor({ localStream, send, onRemoteTrack, onConnectionState }) {
+    this.send = send;
+    this.onConnectionState = onConnectionState;
+    this.disconnectedTimer = null;
+    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+
+    for (const kind of ['audio', 'video']) {
+      const track = localStream.getTracks().find((candidate) => candidate.kind === kind);
+      if (track) {
+        this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream] });
+      } else {
+        this.pc.addTransceiver(kind, { direction: 'recvonly' });
+      }
+    }
+
+    this.pc.addEventListener('track', (event) => onRemoteTrack(event.track));
+    this.pc.addEventListener('icecandidate', (event) => this.sendCandidate(event.candidate));
+    this.pc.addEventListener('connectionstatechange', () => this.handleConnectionState());
+  }
+
+  sendCandidate(candidate) {
+    if (candidate && candidate.candidate) {
+      this.send({ type: 'candidate', candidate: candidate.candidate, mid: candidate.sdpMid ?? '0' });
+    } else if (!candidate) {
+      // End of candidates: an empty candidate, as docs/signalling.md defines it.
+      const mid = this.pc.getTransceivers()[0]?.mid ?? '0';
+      this.send({ type: 'candidate', candidate: '', mid });
+    }
+  }
+
+  handleConnectionState() {
+    const state = this.pc.connectionState;
+    clearTimeout(this.disconnectedTimer);
+    if (state === 'failed') {
+      this.restart();
+    } else if (state === 'disconnected') {
+      // A short network change often recovers by itself; restart only if it does not.
+      this.disconnectedTimer = setTimeout(() => {
+        if (this.pc.connectionState === 'disconnected') this.restart();
+      }, DISCONNECTED_RESTART_MS);
+    }
+    this.onConnectionState(state);
+  }
+
+  // Creates and sends an offer; iceRestart gives new ICE credentials (RFC 8445 section 9).
+  async offer({ iceRestart = false } = {}) {
+    const offer = await this.pc.createOffer({ iceRestart });
+    await this.pc.setLocalDescription(offer);
+    this.send({ type: 'offer', sdp: this.pc.localDescription.sdp });
+  }
+
+  async acceptAnswer(sdp) {
+    if (this.pc.signalingState !== 'have-local-offer') {
+      console.warn(`answer ignored in signalling state ${this.pc.signalingState}`);
+      return;
+    }
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  // Renegotiates with new ICE credentials; the relay replaces the transport.
+  restart() {
+    if (this.pc.signalingState !== 'stable' || this.pc.connectionState === 'closed') return;
+    this.offer({ iceRestart: true }).catch((error) => console.warn('ICE restart failed', error));
+  }
+
+  close() {
+    clearTimeout(this.disconnectedTimer);
+    this.pc.close();
+  }
+}
