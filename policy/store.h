@@ -1,6 +1,6 @@
 // The policy store interface: parameterised SQL over a relational database.
-// SQLite implements it today; a PostgreSQL store can implement the same calls
-// because the rules use only portable SQL (INSERT ... RETURNING, ? markers).
+// SQLite and PostgreSQL implement it, and the rules use only SQL that both
+// accept (INSERT ... RETURNING, ON CONFLICT, ? markers).
 #pragma once
 
 #include <cstdint>

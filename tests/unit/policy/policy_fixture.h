@@ -1,6 +1,6 @@
-// A policy store in memory with one centre in Europe/London (open 08:00 to
-// 20:00 every day), one detained individual with a compact and a risk
-// assessment, an approved caller and a legal adviser, on a fake clock.
+// A policy store, of each kind in turn, with one centre in Europe/London
+// (open 08:00 to 20:00 every day), one detained individual with a compact and
+// a risk assessment, an approved caller and a legal adviser, on a fake clock.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include "policy/compact.h"
 #include "policy/records.h"
 #include "policy/risk_assessment.h"
-#include "policy/sqlite_store.h"
+#include "test_database.h"
 
 namespace sightline::policy {
 
@@ -23,10 +23,10 @@ inline std::vector<OpeningWindow> every_day(int start_minute, int end_minute) {
   return windows;
 }
 
-class PolicyTest : public ::testing::Test {
+class PolicyTest : public StoreTest {
  protected:
   void SetUp() override {
-    store = SqliteStore::open(":memory:");
+    StoreTest::SetUp();
     centre_id = records().add_centre("Harmondsworth", "Europe/London", every_day(8 * 60, 20 * 60)).value();
     person_id = records().add_detained_individual(centre_id, "HMD-0412", "Amara Okafor", "A. Okafor").value();
     ASSERT_TRUE(Compacts(*store, clock).record({person_id, std::chrono::year{2026} / 2 / 27, "Igbo", true, "DCO Patel"}).ok());
@@ -48,7 +48,6 @@ class PolicyTest : public ::testing::Test {
 
   // Monday 2 March 2026, 09:00 GMT.
   FakeClock clock{at("2026-03-02T09:00:00Z")};
-  std::unique_ptr<SqliteStore> store;
   int64_t centre_id = 0;
   int64_t person_id = 0;
   int64_t caller_id = 0;

@@ -4,7 +4,6 @@
 
 #include "policy/opening_windows.h"
 #include "policy/records.h"
-#include "policy/sqlite_store.h"
 #include "policy_fixture.h"
 
 namespace sightline::policy {
@@ -78,8 +77,10 @@ TEST(Availability, OverlappingWindowsRejected) {
   EXPECT_NE(refusal->reason.find("Monday"), std::string::npos);
 }
 
-TEST(Availability, CentreRefusesShortWindows) {
-  auto store = SqliteStore::open(":memory:");
+class CentreAvailability : public StoreTest {};
+SIGHTLINE_POLICY_STORES(CentreAvailability);
+
+TEST_P(CentreAvailability, ShortWindowsRefused) {
   FakeClock clock(at("2026-01-10T12:00:00Z"));
   Records records(*store, clock);
   auto added = records.add_centre("Colnbrook", "Europe/London", every_day(0, 7 * 60));

@@ -13,14 +13,15 @@ namespace {
 const char* kSlot = "2026-03-03T09:00:00Z";
 
 class BookingTest : public PolicyTest {};
+SIGHTLINE_POLICY_STORES(BookingTest);
 
-TEST_F(BookingTest, TwentyFourHoursAccepted) {
+TEST_P(BookingTest, TwentyFourHoursAccepted) {
   auto booking = book(caller_id, at(kSlot));
   ASSERT_TRUE(booking.ok()) << booking.refusal().reason;
   EXPECT_EQ(booking.value().state, BookingState::confirmed);
 }
 
-TEST_F(BookingTest, TwentyThreeHoursFiftyNineRefused) {
+TEST_P(BookingTest, TwentyThreeHoursFiftyNineRefused) {
   clock.advance(std::chrono::minutes{1});
   auto booking = book(caller_id, at(kSlot));
   ASSERT_FALSE(booking.ok());
@@ -38,7 +39,7 @@ TEST_F(BookingTest, TwentyThreeHoursFiftyNineRefused) {
   EXPECT_EQ(stored->refusal_reason, booking.refusal().reason);
 }
 
-TEST_F(BookingTest, UrgentNeedsOfficerAndReason) {
+TEST_P(BookingTest, UrgentNeedsOfficerAndReason) {
   clock.advance(std::chrono::hours{20});
   auto without_reason = bookings().request({person_id, caller_id, "terminal-1", at(kSlot), UrgentApproval{"DCO Patel", ""}});
   ASSERT_FALSE(without_reason.ok());
@@ -50,7 +51,7 @@ TEST_F(BookingTest, UrgentNeedsOfficerAndReason) {
   EXPECT_EQ(approved.value().state, BookingState::confirmed);
 }
 
-TEST_F(BookingTest, NoCompactRefused) {
+TEST_P(BookingTest, NoCompactRefused) {
   const int64_t other = records().add_detained_individual(centre_id, "HMD-0999", "Tomasz Nowak", "T. Nowak").value();
   ASSERT_TRUE(risk().record(other, "DCO Patel", std::chrono::year{2026} / 8 / 1).ok());
   const int64_t caller = records().add_caller(other, "Ewa Nowak", "mother", "ewa@example.org").value();
@@ -60,7 +61,7 @@ TEST_F(BookingTest, NoCompactRefused) {
   EXPECT_EQ(list_incident_reports(*store).size(), 1u);
 }
 
-TEST_F(BookingTest, OffGridRefused) {
+TEST_P(BookingTest, OffGridRefused) {
   auto quarter_past = book(caller_id, at("2026-03-03T09:15:00Z"));
   ASSERT_FALSE(quarter_past.ok());
   EXPECT_EQ(quarter_past.refusal().code, RefusalCode::slot_off_grid);
@@ -69,7 +70,7 @@ TEST_F(BookingTest, OffGridRefused) {
   EXPECT_EQ(closed.refusal().code, RefusalCode::slot_off_grid);
 }
 
-TEST_F(BookingTest, UnapprovedRecipientHeld) {
+TEST_P(BookingTest, UnapprovedRecipientHeld) {
   const int64_t cousin = records().add_caller(person_id, "Ngozi Eze", "cousin", "ngozi@example.org").value();
   auto booking = book(cousin, at(kSlot));
   ASSERT_TRUE(booking.ok());
@@ -87,7 +88,7 @@ TEST_F(BookingTest, UnapprovedRecipientHeld) {
   EXPECT_EQ(bookings().booking(booking.value().id)->state, BookingState::confirmed);
 }
 
-TEST_F(BookingTest, RejectedRecipientRefusesHeldBooking) {
+TEST_P(BookingTest, RejectedRecipientRefusesHeldBooking) {
   const int64_t cousin = records().add_caller(person_id, "Ngozi Eze", "cousin", "ngozi@example.org").value();
   auto booking = book(cousin, at(kSlot));
   ASSERT_TRUE(booking.ok());
@@ -97,7 +98,7 @@ TEST_F(BookingTest, RejectedRecipientRefusesHeldBooking) {
   EXPECT_EQ(list_incident_reports(*store)[0].kind, "recipient_rejected");
 }
 
-TEST_F(BookingTest, LegalDisplacesSocial) {
+TEST_P(BookingTest, LegalDisplacesSocial) {
   auto social = book(caller_id, at(kSlot));
   ASSERT_TRUE(social.ok());
   auto legal = book(adviser_id, at(kSlot), "terminal-legal");
@@ -113,14 +114,14 @@ TEST_F(BookingTest, LegalDisplacesSocial) {
   EXPECT_EQ(reports[0].booking_id, social.value().id);
 }
 
-TEST_F(BookingTest, SocialLosesToLegal) {
+TEST_P(BookingTest, SocialLosesToLegal) {
   ASSERT_TRUE(book(adviser_id, at(kSlot)).ok());
   auto social = book(caller_id, at(kSlot), "terminal-2");
   ASSERT_FALSE(social.ok());
   EXPECT_EQ(social.refusal().code, RefusalCode::slot_taken);
 }
 
-TEST_F(BookingTest, TerminalConflictRefused) {
+TEST_P(BookingTest, TerminalConflictRefused) {
   const int64_t other = records().add_detained_individual(centre_id, "HMD-0555", "Li Wei", "L. Wei").value();
   ASSERT_TRUE(Compacts(*store, clock).record({other, std::chrono::year{2026} / 3 / 1, "Mandarin", false, "DCO Patel"}).ok());
   ASSERT_TRUE(risk().record(other, "DCO Patel", std::chrono::year{2026} / 8 / 1).ok());
@@ -135,7 +136,7 @@ TEST_F(BookingTest, TerminalConflictRefused) {
   EXPECT_TRUE(elsewhere.ok());
 }
 
-TEST_F(BookingTest, InterpreterAddedAsParticipant) {
+TEST_P(BookingTest, InterpreterAddedAsParticipant) {
   auto booking = book(caller_id, at(kSlot));
   ASSERT_TRUE(booking.ok());
   const int64_t interpreter = records().add_interpreter("Sam Bell", "British Sign Language", "sam@example.org").value();
@@ -145,7 +146,7 @@ TEST_F(BookingTest, InterpreterAddedAsParticipant) {
   EXPECT_FALSE(twice.ok());
 }
 
-TEST_F(BookingTest, SuspendedRefusesSocialNotLegal) {
+TEST_P(BookingTest, SuspendedRefusesSocialNotLegal) {
   ASSERT_TRUE(Suspensions(*store, clock)
                   .suspend({person_id, "Manager Hughes", "recording_call", "held a phone up to record the call",
                             at("2026-03-02T09:00:00Z"), at("2026-03-06T09:00:00Z"), "", "legal calls by phone from the wing"})
@@ -156,7 +157,7 @@ TEST_F(BookingTest, SuspendedRefusesSocialNotLegal) {
   EXPECT_TRUE(book(adviser_id, at(kSlot), "terminal-legal").ok());
 }
 
-TEST_F(BookingTest, LegalAdviserNeedsSection84Details) {
+TEST_P(BookingTest, LegalAdviserNeedsSection84Details) {
   auto missing_firm = records().add_legal_adviser(person_id, "Jo Hart", "jo@example.org", "", "solicitor");
   ASSERT_FALSE(missing_firm.ok());
   EXPECT_EQ(missing_firm.refusal().code, RefusalCode::invalid_input);

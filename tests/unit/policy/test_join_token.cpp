@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "policy/join_token.h"
+#include "policy/sqlite_store.h"
 #include "policy/suspensions.h"
 #include "policy_fixture.h"
 
@@ -21,20 +22,21 @@ class JoinTokenTest : public PolicyTest {
   std::vector<uint8_t> secret = std::vector<uint8_t>(32, 0x5a);
   int64_t booking_id = 0;
 };
+SIGHTLINE_POLICY_STORES(JoinTokenTest);
 
-TEST_F(JoinTokenTest, AdmitsInsideWindow) {
+TEST_P(JoinTokenTest, AdmitsInsideWindow) {
   const std::string token = issue();
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T08:50:00Z")), Admission::allowed);
 }
 
-TEST_F(JoinTokenTest, WindowBoundaries) {
+TEST_P(JoinTokenTest, WindowBoundaries) {
   const std::string token = issue();
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T08:49:59Z")), Admission::outside_slot);
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:30:00Z")), Admission::token_reused_or_expired);
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:29:59Z")), Admission::allowed);
 }
 
-TEST_F(JoinTokenTest, SingleUse) {
+TEST_P(JoinTokenTest, SingleUse) {
   const std::string token = issue();
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::allowed);
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:01:00Z")), Admission::token_reused_or_expired);
@@ -42,7 +44,7 @@ TEST_F(JoinTokenTest, SingleUse) {
   EXPECT_EQ(tokens().admit(issue(ParticipantRole::detained_individual), at("2026-03-03T09:01:00Z")), Admission::allowed);
 }
 
-TEST_F(JoinTokenTest, TamperedTokenInvalid) {
+TEST_P(JoinTokenTest, TamperedTokenInvalid) {
   std::string token = issue();
   // Change the role in the signed part.
   const auto pos = token.find(".recipient.");
@@ -56,7 +58,7 @@ TEST_F(JoinTokenTest, TamperedTokenInvalid) {
   EXPECT_EQ(JoinTokens(*store, other_secret).admit(issue(), at("2026-03-03T09:00:00Z")), Admission::invalid_token);
 }
 
-TEST_F(JoinTokenTest, SuspendedRefused) {
+TEST_P(JoinTokenTest, SuspendedRefused) {
   const std::string token = issue();
   ASSERT_TRUE(Suspensions(*store, clock)
                   .suspend({person_id, "Manager Hughes", "inappropriate_dress", "underwear on camera",
@@ -65,13 +67,13 @@ TEST_F(JoinTokenTest, SuspendedRefused) {
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::suspended);
 }
 
-TEST_F(JoinTokenTest, NoCompactRefused) {
+TEST_P(JoinTokenTest, NoCompactRefused) {
   const std::string token = issue();
   store->execute("DELETE FROM compacts WHERE detained_individual_id = ?", {person_id});
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::no_compact);
 }
 
-TEST_F(JoinTokenTest, UnapprovedRecipientRefused) {
+TEST_P(JoinTokenTest, UnapprovedRecipientRefused) {
   const std::string token = issue();
   store->execute("UPDATE recipient_approvals SET status = 'pending_review' WHERE recipient_id = ?", {caller_id});
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::recipient_not_approved);
@@ -80,13 +82,13 @@ TEST_F(JoinTokenTest, UnapprovedRecipientRefused) {
   EXPECT_EQ(tokens().admit(token, at("2026-03-03T09:00:00Z")), Admission::allowed);
 }
 
-TEST_F(JoinTokenTest, HeldBookingGetsNoToken) {
+TEST_P(JoinTokenTest, HeldBookingGetsNoToken) {
   const int64_t cousin = records().add_caller(person_id, "Ngozi Eze", "cousin", "ngozi@example.org").value();
   const int64_t held = book(cousin, at("2026-03-03T10:00:00Z")).value().id;
   EXPECT_FALSE(tokens().issue(held, ParticipantRole::recipient).ok());
 }
 
-TEST_F(JoinTokenTest, MessagesRevealNothing) {
+TEST_P(JoinTokenTest, MessagesRevealNothing) {
   for (Admission a : {Admission::no_compact, Admission::suspended, Admission::recipient_not_approved}) {
     const std::string message(participant_message(a));
     EXPECT_EQ(message.find("compact"), std::string::npos) << message;

@@ -58,8 +58,9 @@ class RetentionTest : public PolicyTest {
 
   int64_t booking_id = 0;
 };
+SIGHTLINE_POLICY_STORES(RetentionTest);
 
-TEST_F(RetentionTest, CallLogHasCompactFieldsOnly) {
+TEST_P(RetentionTest, CallLogHasCompactFieldsOnly) {
   make_history();
   const std::vector<std::string> expected = {"id", "detained_individual_id", "log_name", "started_at", "recipient_name",
                                              "duration_seconds"};
@@ -72,19 +73,19 @@ TEST_F(RetentionTest, CallLogHasCompactFieldsOnly) {
   EXPECT_EQ(log[0].duration, std::chrono::seconds{1740});
 }
 
-TEST_F(RetentionTest, DeadlineIsSixCalendarMonths) {
+TEST_P(RetentionTest, DeadlineIsSixCalendarMonths) {
   EXPECT_EQ(retention_deadline(at("2026-03-03T09:00:00Z")), at("2026-09-03T09:00:00Z"));
   EXPECT_EQ(retention_deadline(at("2026-08-31T12:00:00Z")), at("2027-02-28T12:00:00Z"));
 }
 
-TEST_F(RetentionTest, KeptAtSixMonthsMinusADay) {
+TEST_P(RetentionTest, KeptAtSixMonthsMinusADay) {
   make_history();
   EXPECT_EQ(purge(*store, at("2026-09-02T09:00:00Z")), 0);
   EXPECT_FALSE(remaining_personal_data().empty());
   EXPECT_TRUE(records().detained_individual(person_id).has_value());
 }
 
-TEST_F(RetentionTest, DeletedAtSixMonthsPlusADay) {
+TEST_P(RetentionTest, DeletedAtSixMonthsPlusADay) {
   make_history();
   const size_t incidents_before = store->query("SELECT id FROM incident_reports").size();
   ASSERT_GT(incidents_before, 0u);

@@ -20,8 +20,9 @@ class SuspensionTest : public PolicyTest {
   Suspensions suspensions() { return Suspensions(*store, clock); }
   Appeals appeals() { return Appeals(*store, clock); }
 };
+SIGHTLINE_POLICY_STORES(SuspensionTest);
 
-TEST_F(SuspensionTest, SevenDaysWithoutAuthorisation) {
+TEST_P(SuspensionTest, SevenDaysWithoutAuthorisation) {
   auto suspension = suspensions().suspend(request(std::chrono::days{7}));
   ASSERT_TRUE(suspension.ok()) << suspension.refusal().reason;
   EXPECT_TRUE(suspensions().review_due_dates(suspension.value()).empty());
@@ -30,7 +31,7 @@ TEST_F(SuspensionTest, SevenDaysWithoutAuthorisation) {
   EXPECT_EQ(notified[0].text(0), "compliance_manager");
 }
 
-TEST_F(SuspensionTest, EightDaysNeedAuthorisation) {
+TEST_P(SuspensionTest, EightDaysNeedAuthorisation) {
   auto refused = suspensions().suspend(request(std::chrono::days{8}));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.refusal().code, RefusalCode::authorisation_required);
@@ -38,7 +39,7 @@ TEST_F(SuspensionTest, EightDaysNeedAuthorisation) {
   EXPECT_TRUE(authorised.ok());
 }
 
-TEST_F(SuspensionTest, OtherConductCategoryRefused) {
+TEST_P(SuspensionTest, OtherConductCategoryRefused) {
   auto req = request(std::chrono::days{3});
   req.category = "disciplinary_sanction";
   auto refused = suspensions().suspend(req);
@@ -48,13 +49,13 @@ TEST_F(SuspensionTest, OtherConductCategoryRefused) {
   EXPECT_EQ(suspensions().suspend(req).refusal().code, RefusalCode::invalid_input);
 }
 
-TEST_F(SuspensionTest, LegalAccessRequired) {
+TEST_P(SuspensionTest, LegalAccessRequired) {
   auto req = request(std::chrono::days{3});
   req.legal_access = "";
   EXPECT_EQ(suspensions().suspend(req).refusal().code, RefusalCode::invalid_input);
 }
 
-TEST_F(SuspensionTest, WeeklyReviewOverdue) {
+TEST_P(SuspensionTest, WeeklyReviewOverdue) {
   auto suspension = suspensions().suspend(request(std::chrono::days{21}, "Compliance Manager Ward")).value();
   const auto due = suspensions().review_due_dates(suspension);
   ASSERT_EQ(due.size(), 2u);
@@ -72,7 +73,7 @@ TEST_F(SuspensionTest, WeeklyReviewOverdue) {
   EXPECT_EQ(suspensions().overdue_reviews(at("2026-03-16T10:00:00Z")).size(), 1u);
 }
 
-TEST_F(SuspensionTest, NoticeInTextAndHtml) {
+TEST_P(SuspensionTest, NoticeInTextAndHtml) {
   auto req = request(std::chrono::days{3});
   req.reasons = "said <\"nothing\"> & left";
   auto suspension = suspensions().suspend(req).value();
@@ -90,7 +91,7 @@ TEST_F(SuspensionTest, NoticeInTextAndHtml) {
   EXPECT_EQ(html.find("<\"nothing\">"), std::string::npos);
 }
 
-TEST_F(SuspensionTest, AppealHour47OnTime) {
+TEST_P(SuspensionTest, AppealHour47OnTime) {
   auto suspension = suspensions().suspend(request(std::chrono::days{5})).value();
   const int64_t appeal = appeals().lodge(suspension.id, "I was not shouting", false).value().id;
   EXPECT_TRUE(appeals().overdue(clock.now() + std::chrono::hours{47}).empty());
@@ -100,7 +101,7 @@ TEST_F(SuspensionTest, AppealHour47OnTime) {
   EXPECT_TRUE(decided.value().decided_in_time());
 }
 
-TEST_F(SuspensionTest, AppealHour49Overdue) {
+TEST_P(SuspensionTest, AppealHour49Overdue) {
   auto suspension = suspensions().suspend(request(std::chrono::days{5})).value();
   const int64_t appeal = appeals().lodge(suspension.id, "I was not shouting", false).value().id;
   auto overdue = appeals().overdue(clock.now() + std::chrono::hours{49});
@@ -113,7 +114,7 @@ TEST_F(SuspensionTest, AppealHour49Overdue) {
   EXPECT_TRUE(appeals().overdue(clock.now()).empty());
 }
 
-TEST_F(SuspensionTest, ImminentRemovalHours11And13) {
+TEST_P(SuspensionTest, ImminentRemovalHours11And13) {
   auto suspension = suspensions().suspend(request(std::chrono::days{5})).value();
   auto appeal = appeals().lodge(suspension.id, "removal on Friday", true).value();
   EXPECT_EQ(appeal.due_at - appeal.lodged_at, std::chrono::hours{12});
@@ -121,7 +122,7 @@ TEST_F(SuspensionTest, ImminentRemovalHours11And13) {
   EXPECT_EQ(appeals().overdue(clock.now() + std::chrono::hours{13}).size(), 1u);
 }
 
-TEST_F(SuspensionTest, SameManagerRefused) {
+TEST_P(SuspensionTest, SameManagerRefused) {
   auto suspension = suspensions().suspend(request(std::chrono::days{5})).value();
   const int64_t appeal = appeals().lodge(suspension.id, "unfair", false).value().id;
   auto same = appeals().decide(appeal, "Manager Hughes", "dismissed");
