@@ -156,8 +156,81 @@ CREATE TABLE retention_runs (
 )
 )sql";
 
+// The daily availability figure and its inputs: the intervals in which the
+// relay was up (centre_id NULL means every centre) and one row per centre
+// per finished local day, with the 23- and 25-hour days at their real
+// length. Retention runs gain the recipients deleted and what started them
+// ('schedule' or 'command'); rows written before this migration keep NULL.
+constexpr std::string_view kAuditSchema = R"sql(
+CREATE TABLE relay_up_intervals (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER REFERENCES centres(id) ON DELETE CASCADE,
+  up_from TEXT NOT NULL,
+  up_to TEXT NOT NULL,
+  CHECK (up_from <= up_to)
+);
+CREATE INDEX relay_up_intervals_by_end ON relay_up_intervals (up_to);
+CREATE TABLE daily_availability (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER NOT NULL REFERENCES centres(id) ON DELETE CASCADE,
+  local_date TEXT NOT NULL,
+  day_seconds INTEGER NOT NULL,
+  bookable_seconds INTEGER NOT NULL,
+  available_seconds INTEGER NOT NULL,
+  below_minimum INTEGER NOT NULL CHECK (below_minimum IN (0, 1)),
+  recorded_at TEXT NOT NULL,
+  UNIQUE (centre_id, local_date)
+);
+ALTER TABLE retention_runs ADD COLUMN recipients_deleted INTEGER;
+ALTER TABLE retention_runs ADD COLUMN started_by TEXT
+)sql";
+
+// Staff accounts, their sign-in sessions (only a hash of each session id is
+// kept), the append-only staff audit log and the security team's reviews of
+// incident reports. The audit log's guard triggers are dialect-specific, so
+// they are installed by install_audit_log_guard (policy/api/staff_audit_log.h)
+// and not here. Audit entries keep the centre id without a foreign key, so
+// that they outlive any record they mention.
+constexpr std::string_view kStaffSchema = R"sql(
+CREATE TABLE staff_accounts (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('dco', 'security', 'manager', 'compliance', 'admin')),
+  centre_id INTEGER REFERENCES centres(id),
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+  created_at TEXT NOT NULL,
+  CHECK ((role IN ('compliance', 'admin') AND centre_id IS NULL) OR (role IN ('dco', 'security', 'manager') AND centre_id IS NOT NULL))
+);
+CREATE TABLE staff_sessions (
+  id_hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES staff_accounts(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL
+);
+CREATE INDEX staff_sessions_by_account ON staff_sessions (account_id);
+CREATE TABLE staff_audit_log (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL,
+  role TEXT NOT NULL,
+  centre_id INTEGER,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  call_id TEXT,
+  detail TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE incident_report_reviews (
+  incident_report_id INTEGER NOT NULL PRIMARY KEY REFERENCES incident_reports(id) ON DELETE CASCADE,
+  reviewed_by TEXT NOT NULL,
+  reviewed_at TEXT NOT NULL
+)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "records, compact, risk assessment, bookings, suspensions, appeals, call log", kInitialSchema},
+    {2, "daily availability, retention runs", kAuditSchema},
+    {3, "staff accounts, sessions, staff audit log", kStaffSchema},
 };
 
 }  // namespace

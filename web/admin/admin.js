@@ -1,0 +1,126 @@
+// Shared code of the admin pages: calls to /api/ with JSON, the signed-in
+// header, and showing errors next to the field the server names.
+"use strict";
+
+const admin = (() => {
+  async function api(method, path, body) {
+    const options = { method, headers: {}, credentials: "same-origin" };
+    if (method !== "GET") {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body || {});
+    }
+    const response = await fetch(path, options);
+    let data = null;
+    const type = response.headers.get("Content-Type") || "";
+    if (type.startsWith("application/json")) data = await response.json();
+    if (response.status === 401 && path !== "/api/session") {
+      window.location.href = "/admin/index.html";
+    }
+    return { ok: response.ok, status: response.status, data: data || {} };
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach((element) => { element.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((element) => element.removeAttribute("aria-invalid"));
+    const status = form.querySelector(".status");
+    if (status) { status.textContent = ""; status.classList.remove("error"); }
+  }
+
+  // Shows the server's message next to the named field, or in the form's
+  // status box when no field is named, and moves focus there.
+  function showError(form, result) {
+    const message = result.data.error || "The request failed (HTTP " + result.status + ").";
+    const field = result.data.field && form.elements.namedItem(result.data.field);
+    const slot = field && document.getElementById(field.id + "-error");
+    if (field && slot) {
+      slot.textContent = message;
+      field.setAttribute("aria-invalid", "true");
+      field.focus();
+      return;
+    }
+    showStatus(form, message, true);
+  }
+
+  function showStatus(form, message, isError) {
+    const status = form.querySelector(".status");
+    status.textContent = message;
+    status.classList.toggle("error", Boolean(isError));
+    status.focus();
+  }
+
+  // Checks the browser's own constraints (required, pattern) and shows the
+  // first problem next to its field before anything is sent.
+  function checkLocally(form) {
+    for (const element of form.elements) {
+      if (!element.willValidate || element.checkValidity()) continue;
+      const slot = document.getElementById(element.id + "-error");
+      if (slot) slot.textContent = element.validationMessage;
+      element.setAttribute("aria-invalid", "true");
+      element.focus();
+      return false;
+    }
+    return true;
+  }
+
+  // Wires a form: on submit, validate, build the body, send it, report.
+  function handleForm(form, build, onSuccess) {
+    form.setAttribute("novalidate", "");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      if (!checkLocally(form)) return;
+      const request = build(form);
+      const result = await admin.api(request.method || "POST", request.path, request.body);
+      if (!result.ok) { showError(form, result); return; }
+      onSuccess(result, form);
+    });
+  }
+
+  function text(value) { return value === null || value === undefined ? "" : String(value); }
+
+  // Fills a table body with rows of cells; every value goes in as text.
+  function fillTable(tbody, rows, cells) {
+    tbody.replaceChildren();
+    for (const row of rows) {
+      const tr = document.createElement("tr");
+      for (const cell of cells(row)) {
+        const td = document.createElement("td");
+        if (cell instanceof Node) td.append(cell); else td.textContent = text(cell);
+        tr.append(td);
+      }
+      tbody.append(tr);
+    }
+  }
+
+  // Fills a select with the signed-in account's detained individuals.
+  async function loadPeople(select) {
+    const result = await api("GET", "/api/detained-individuals");
+    select.replaceChildren(new Option("Choose a detained individual", ""));
+    for (const person of result.data.detained_individuals || []) {
+      select.append(new Option(person.centre_reference + " - " + person.recorded_name, person.id));
+    }
+  }
+
+  async function showAccount() {
+    const result = await api("GET", "/api/me");
+    const who = document.getElementById("who");
+    if (result.ok && who) who.textContent = result.data.username + " (" + result.data.role + ")";
+    return result.data;
+  }
+
+  function wireSignOut() {
+    const button = document.getElementById("sign-out");
+    if (!button) return;
+    button.addEventListener("click", async () => {
+      await api("DELETE", "/api/session");
+      window.location.href = "/admin/index.html";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wireSignOut();
+    if (document.body.dataset.signedIn === "required") showAccount();
+  });
+
+  return { api, handleForm, showStatus, fillTable, loadPeople, showAccount, text };
+})();
