@@ -25,8 +25,11 @@ std::string default_clip() {
 }
 
 void register_settings(control::Settings& settings) {
+  settings.add_string("load.server", "Server under load: sightline, or janus (its VideoRoom plugin over Janus's HTTP API).",
+                      "sightline");
   settings.add_string("load.relay-host", "Host of a running relay's signalling server.", "127.0.0.1");
-  settings.add_integer("load.relay-port", "TCP port of a running relay's signalling server.", 8443, 1, 65535);
+  settings.add_integer("load.relay-port", "TCP port of a running relay's signalling server (Janus: its HTTP transport).",
+                       8443, 1, 65535);
   settings.add_integer("load.relay-pid", "Process id of that relay, for its CPU time; 0 skips it.", 0, 0, 4194304);
   settings.add_boolean("load.in-process", "Start a relay in this process on loopback instead.", false);
   settings.add_integer("load.workers", "Media workers of the in-process relay.", 1, 1, 256);
@@ -42,7 +45,7 @@ void register_settings(control::Settings& settings) {
   settings.add_number("load.max-loss-percent", "A step holds its calls below this loss, in percent.", 1, 0, 100);
   settings.add_number("load.max-p99-ms", "A step holds its calls below this p99 one-way latency, in ms.", 20, 0, 10000);
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "warn");
-  for (const char* name : {"relay-host", "relay-port", "relay-pid", "in-process", "workers", "calls", "seconds",
+  for (const char* name : {"server", "relay-host", "relay-port", "relay-pid", "in-process", "workers", "calls", "seconds",
                            "ramp-step", "step-seconds", "max-calls", "clip", "bitrate-kbps", "loops", "csv"}) {
     settings.add_alias(name, std::string("load.") + name);
   }
@@ -103,6 +106,13 @@ int run_load(int argc, const char* const* argv, const std::atomic<bool>* stop_re
   log::set_level(level);
 
   LoadOptions options;
+  const std::string server = settings.get_string("load.server");
+  if (server == "janus") {
+    options.server = LoadServer::janus;
+  } else if (server != "sightline") {
+    std::fprintf(stderr, "error: load.server must be sightline or janus, not '%s'\n", server.c_str());
+    return kExitUsage;
+  }
   options.relay_host = settings.get_string("load.relay-host");
   options.relay_port = static_cast<uint16_t>(settings.get_integer("load.relay-port"));
   options.relay_pid = static_cast<pid_t>(settings.get_integer("load.relay-pid"));
@@ -120,6 +130,11 @@ int run_load(int argc, const char* const* argv, const std::atomic<bool>* stop_re
   options.max_loss_fraction = settings.get_number("load.max-loss-percent") / 100.0;
   options.max_p99_latency_ms = settings.get_number("load.max-p99-ms");
   options.stop_requested = stop_requested;
+  if (options.server == LoadServer::janus && options.in_process) {
+    std::fprintf(stderr, "error: --load.in-process starts Sightline's relay; for Janus, start it with "
+                         "bench/janus/start.sh and pass --load.relay-port and --load.relay-pid\n");
+    return kExitUsage;
+  }
   if (options.clip_path.empty()) {
     std::fprintf(stderr, "error: no clip: pass --clip FILE.y4m (run scripts/setup.sh for the default clip)\n");
     return kExitUsage;

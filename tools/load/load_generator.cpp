@@ -18,6 +18,7 @@
 #include "tools/load/cpu_time.h"
 #include "tools/load/encoded_media.h"
 #include "tools/load/event_loop.h"
+#include "tools/load/janus_call.h"
 #include "tools/load/load_participant.h"
 
 namespace sightline::load {
@@ -35,6 +36,8 @@ double round_to(double value, double step) { return std::round(value / step) * s
 struct CallPair {
   std::unique_ptr<LoadParticipant> terminal;
   std::unique_ptr<LoadParticipant> caller;
+  // Set when the call runs through Janus.
+  std::unique_ptr<JanusCall> janus;
 };
 
 struct SecondSample {
@@ -65,6 +68,7 @@ class LoadRun {
  private:
   bool start(std::string& error);
   bool add_calls(int count, std::string& error);
+  std::optional<std::string> join_sightline(CallPair& pair, const std::string& call_id);
   // Samples once a second for seconds; returns false when stopped early.
   bool run_for(int seconds);
   SecondSample take_sample();
@@ -158,20 +162,21 @@ bool LoadRun::add_calls(int count, std::string& error) {
     CallPair pair;
     pair.terminal = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics());
     pair.caller = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics());
-    JoinParams params;
-    params.relay_host = relay_host_;
-    params.relay_port = relay_port_;
-    params.call_id = "load-" + std::to_string(index + 1);
-    params.participant_id = params.call_id + "-terminal";
-    params.role = "terminal";
-    if (auto join_error = pair.terminal->join(params)) {
-      error = *join_error;
-      return false;
+    const std::string call_id = "load-" + std::to_string(index + 1);
+    std::optional<std::string> join_error;
+    if (options_.server == LoadServer::janus) {
+      pair.janus = std::make_unique<JanusCall>();
+      JanusCallParams params;
+      params.host = relay_host_;
+      params.port = relay_port_;
+      params.call_id = call_id;
+      join_error = pair.janus->connect(params, *pair.terminal, *pair.caller);
+    } else {
+      join_error = join_sightline(pair, call_id);
     }
-    params.participant_id = params.call_id + "-caller";
-    params.role = "caller";
-    if (auto join_error = pair.caller->join(params)) {
+    if (join_error) {
       error = *join_error;
+      if (pair.janus) pair.janus->close();
       return false;
     }
     pair.terminal->set_remote(pair.caller.get());
@@ -183,6 +188,19 @@ bool LoadRun::add_calls(int count, std::string& error) {
     calls_.push_back(std::move(pair));
   }
   return true;
+}
+
+std::optional<std::string> LoadRun::join_sightline(CallPair& pair, const std::string& call_id) {
+  JoinParams params;
+  params.relay_host = relay_host_;
+  params.relay_port = relay_port_;
+  params.call_id = call_id;
+  params.participant_id = call_id + "-terminal";
+  params.role = "terminal";
+  if (auto join_error = pair.terminal->join(params)) return join_error;
+  params.participant_id = call_id + "-caller";
+  params.role = "caller";
+  return pair.caller->join(params);
 }
 
 double LoadRun::loop_cpu_now() const {
@@ -280,6 +298,9 @@ bool LoadRun::run_for(int seconds) {
     }
     next += kSampleInterval;
     for (CallPair& pair : calls_) {
+      if (pair.janus) {
+        if (auto failure = pair.janus->keep_alive(sightline::now())) warnings_.push_back(*failure);
+      }
       for (LoadParticipant* participant : {pair.terminal.get(), pair.caller.get()}) {
         if (auto ended = participant->poll_signalling()) {
           warnings_.push_back("a participant's call ended: " + *ended);
@@ -341,6 +362,7 @@ nlohmann::json LoadRun::summary(const std::vector<StepResult>& steps) const {
     generator_cpu += sample.generator_cpu_seconds;
   }
   nlohmann::json out = {
+      {"server", options_.server == LoadServer::janus ? "janus" : "sightline"},
       {"mode", options_.ramp_step > 0 ? "ramp" : "fixed"},
       {"seconds", samples_.size()},
       {"calls", calls_.size()},
@@ -416,6 +438,7 @@ void LoadRun::shut_down() {
   for (CallPair& pair : calls_) {
     pair.terminal->leave();
     pair.caller->leave();
+    if (pair.janus) pair.janus->close();
   }
   calls_.clear();
   loops_.clear();

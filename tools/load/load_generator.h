@@ -17,8 +17,14 @@
 
 namespace sightline::load {
 
+// The server under load: Sightline's relay, or the Janus WebRTC Server's
+// VideoRoom plugin driven over Janus's HTTP API (janus_call.h).
+enum class LoadServer { sightline, janus };
+
 struct LoadOptions {
-  // Signalling server of a running relay; ignored with in_process.
+  LoadServer server = LoadServer::sightline;
+  // Signalling server of a running relay (Janus: its HTTP transport);
+  // ignored with in_process.
   std::string relay_host = "127.0.0.1";
   uint16_t relay_port = 8443;
   // Process id of that relay, for its CPU time; 0 skips relay CPU.

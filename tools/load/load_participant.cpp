@@ -10,7 +10,10 @@
 #include "relay/ice/ice_lite_agent.h"
 #include "relay/rtp/rtcp_packet.h"
 #include "relay/rtp/rtcp_writer.h"
+#include "relay/sdp/sdp_answer.h"
 #include "relay/sdp/sdp_offer.h"
+#include "relay/sdp/sdp_parser.h"
+#include "relay/sdp/sdp_writer.h"
 
 namespace sightline::load {
 
@@ -20,6 +23,10 @@ constexpr uint32_t kAudioClockRateHz = 48000;
 constexpr uint32_t kAudioSamplesPerPacket = kAudioClockRateHz / 50;  // 20 ms
 constexpr int64_t kAudioPacketUs = 20000;
 constexpr size_t kRtpHeaderBytes = 12;
+// RTP padding that carries the sender's sequence number: two bytes of it,
+// one zero byte, and the pad count itself (RFC 3550 section 5.1).
+constexpr size_t kSequenceTagBytes = 4;
+constexpr uint8_t kPaddingBit = 0x20;
 // Frames sent in one tick at most when the loop fell behind: a burst would
 // look like a network problem to the relay and inflate latency figures.
 constexpr int64_t kMaxCatchUpFrames = 2;
@@ -31,6 +38,9 @@ constexpr size_t kMaxRtcpBytes = 1200;
 // packetizer writes (X=1, I=1, M=1; RFC 7741 section 4.2).
 constexpr size_t kPictureIdOffset = 2;
 constexpr uint16_t kPictureIdModulo = 1 << 15;
+// Priority of the participant's one host candidate (RFC 8445 section 5.1.2.1
+// with type preference 126, local preference 65535, component 1).
+constexpr uint32_t kHostCandidatePriority = 2130706431;
 
 template <typename T>
 T random_value() {
@@ -56,6 +66,7 @@ LoadParticipant::~LoadParticipant() = default;
 
 std::optional<std::string> LoadParticipant::join(const JoinParams& params) {
   participant_id_ = params.participant_id;
+  loopback_only_ = false;
   const milliseconds timeout(params.signalling_timeout_ms);
   if (auto error = signalling_.connect(params.relay_host, params.relay_port, "/ws", timeout)) {
     return "cannot reach the relay's signalling at " + params.relay_host + ":" + std::to_string(params.relay_port) +
@@ -87,14 +98,8 @@ std::optional<std::string> LoadParticipant::join(const JoinParams& params) {
   std::string error;
   if (!wait_for("joined", error)) return error;
 
-  sdp::OfferParams offer;
-  offer.ice_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
-  offer.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
-  offer.fingerprint = sdp::Fingerprint{"sha-256", certificate_->fingerprint_sha256()};
-  offer.cname = params.participant_id;
-  offer.audio_ssrc = audio_.ssrc;
-  offer.video_ssrc = video_.ssrc;
-  offer.video_rtx_ssrc = random_value<uint32_t>();
+  if (auto bind_error = bind_socket()) return bind_error;
+  const sdp::OfferParams offer = offer_params();
   if (auto send_error = signalling_.send({{"type", "offer"}, {"sdp", sdp::build_offer(offer)}})) {
     return "sending the offer failed: " + *send_error;
   }
@@ -103,23 +108,95 @@ std::optional<std::string> LoadParticipant::join(const JoinParams& params) {
   sdp::PeerAnswer answer;
   const sdp::ParseResult parsed = sdp::parse_answer_for_peer(reply->value("sdp", ""), answer);
   if (!parsed.ok) return "the relay's answer is invalid: " + parsed.describe();
-  if (!answer.video || !answer.audio) return "the relay's answer did not accept both audio and video";
+  return start_send_leg(answer);
+}
 
-  std::optional<SocketAddress> relay_address;
-  for (const sdp::Candidate& candidate : answer.candidates) {
-    if (candidate.transport != "udp" && candidate.transport != "UDP") continue;
-    relay_address = SocketAddress::parse(candidate.address, candidate.port);
-    if (relay_address) break;
-  }
-  if (!relay_address) return "the relay's answer has no usable UDP candidate";
+std::optional<std::string> LoadParticipant::bind_socket() {
+  if (socket_.fd() >= 0) return std::nullopt;
+  std::string error;
   const std::optional<SocketAddress> local = SocketAddress::parse("127.0.0.1", 0);
   if (!socket_.bind(*local, &error)) return "binding the participant's UDP socket failed: " + error;
+  return std::nullopt;
+}
+
+sdp::OfferParams LoadParticipant::offer_params() {
+  if (ice_ufrag_.empty()) {
+    ice_ufrag_ = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
+    ice_password_ = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
+    video_rtx_ssrc_ = random_value<uint32_t>();
+  }
+  sdp::OfferParams offer;
+  offer.ice_ufrag = ice_ufrag_;
+  offer.ice_pwd = ice_password_;
+  offer.fingerprint = sdp::Fingerprint{"sha-256", certificate_->fingerprint_sha256()};
+  offer.cname = participant_id_;
+  offer.audio_ssrc = audio_.ssrc;
+  offer.video_ssrc = video_.ssrc;
+  offer.video_rtx_ssrc = video_rtx_ssrc_;
+  return offer;
+}
+
+std::string LoadParticipant::make_send_offer() {
+  sdp::OfferParams params = offer_params();
+  params.direction = sdp::Direction::sendonly;
+  sdp::LocalCandidate candidate;
+  candidate.address = "127.0.0.1";
+  candidate.port = socket_.local_address().port();
+  candidate.priority = kHostCandidatePriority;
+  params.candidates.push_back(candidate);
+  sdp::SessionDescription offer = sdp::build_offer_description(params);
+  for (sdp::MediaDescription& section : offer.media) section.setup = sdp::SetupRole::active;
+  return sdp::write_sdp(offer);
+}
+
+std::optional<std::string> LoadParticipant::accept_send_answer(const std::string& answer_sdp) {
+  sdp::PeerAnswer answer;
+  const sdp::ParseResult parsed = sdp::parse_answer_for_peer(answer_sdp, answer);
+  if (!parsed.ok) return "the answer to " + participant_id_ + "'s offer is invalid: " + parsed.describe();
+  return start_send_leg(answer);
+}
+
+namespace {
+// The first UDP candidate of the answer or offer: the server is ICE-lite
+// with host candidates only. With loopback_only, candidates on any other
+// address are skipped, so the generator never sends beyond loopback.
+std::optional<SocketAddress> first_udp_candidate(const std::vector<sdp::Candidate>& candidates,
+                                                 bool loopback_only) {
+  for (const sdp::Candidate& candidate : candidates) {
+    if (candidate.transport != "udp" && candidate.transport != "UDP") continue;
+    if (loopback_only && candidate.address != "127.0.0.1" && candidate.address != "::1") continue;
+    if (auto address = SocketAddress::parse(candidate.address, candidate.port)) return address;
+  }
+  return std::nullopt;
+}
+
+std::string list_candidates(const std::vector<sdp::Candidate>& candidates) {
+  std::string text;
+  for (const sdp::Candidate& candidate : candidates) {
+    text += (text.empty() ? "" : ", ") + candidate.address + ":" + std::to_string(candidate.port);
+  }
+  return text.empty() ? "none" : text;
+}
+}  // namespace
+
+std::optional<std::string> LoadParticipant::start_send_leg(const sdp::PeerAnswer& answer) {
+  if (!answer.video || !answer.audio) return "the answer did not accept both audio and video";
+  const std::optional<SocketAddress> relay_address = first_udp_candidate(answer.candidates, loopback_only_);
+  if (!relay_address) {
+    return std::string("the answer has no usable UDP candidate") + (loopback_only_ ? " on loopback" : "") +
+           " (candidates: " + list_candidates(answer.candidates) + ")";
+  }
 
   video_.payload_type = answer.video->payload_type;
   audio_.payload_type = answer.audio->payload_type;
+  if (!receive_transport_) {
+    video_receive_payload_type_ = video_.payload_type;
+    audio_receive_payload_type_ = audio_.payload_type;
+  }
   peer::PeerTransportParams transport;
   transport.relay_address = *relay_address;
-  transport.local_ufrag = offer.ice_ufrag;
+  transport.local_ufrag = ice_ufrag_;
+  transport.local_password = ice_password_;
   transport.remote_ufrag = answer.ice_ufrag;
   transport.remote_password = answer.ice_pwd;
   transport.certificate = certificate_;
@@ -131,8 +208,63 @@ std::optional<std::string> LoadParticipant::join(const JoinParams& params) {
   return std::nullopt;
 }
 
+std::optional<std::string> LoadParticipant::answer_receive_offer(const std::string& offer_sdp,
+                                                                 std::string& answer_sdp) {
+  sdp::SessionDescription offer;
+  const sdp::ParseResult parsed = sdp::parse_sdp(offer_sdp, offer);
+  if (!parsed.ok) return "the offer to " + participant_id_ + " is invalid: " + parsed.describe();
+  const sdp::OfferParams own = offer_params();
+  sdp::LocalEndpoint local;
+  local.ice_ufrag = own.ice_ufrag;
+  local.ice_pwd = own.ice_pwd;
+  local.fingerprint = own.fingerprint;
+  local.accept_simulcast = false;
+  sdp::LocalCandidate candidate;
+  candidate.address = "127.0.0.1";
+  candidate.port = socket_.local_address().port();
+  candidate.priority = kHostCandidatePriority;
+  local.candidates.push_back(candidate);
+  sdp::AnswerResult result = sdp::build_answer(offer, local);
+  if (!result.ok) return "cannot answer the offer to " + participant_id_ + ": " + result.error;
+
+  // The answer builder writes the relay's answer (ICE-lite, DTLS server);
+  // this participant is a full ICE agent and the DTLS client.
+  result.answer.ice_lite = false;
+  for (sdp::MediaDescription& section : result.answer.media) section.setup = sdp::SetupRole::active;
+  for (const sdp::NegotiatedMedia& media : result.media) {
+    if (media.kind == sdp::MediaKind::video) video_receive_payload_type_ = media.payload_type;
+    if (media.kind == sdp::MediaKind::audio) audio_receive_payload_type_ = media.payload_type;
+  }
+  if (video_receive_payload_type_ == 0 || audio_receive_payload_type_ == 0) {
+    return "the offer to " + participant_id_ + " does not carry both audio and video";
+  }
+  const std::optional<SocketAddress> remote_address = first_udp_candidate(result.remote_candidates, loopback_only_);
+  if (!remote_address) {
+    return "the offer to " + participant_id_ + " has no usable UDP candidate" + (loopback_only_ ? " on loopback" : "") +
+           " (candidates: " + list_candidates(result.remote_candidates) + ")";
+  }
+
+  peer::PeerTransportParams transport;
+  transport.relay_address = *remote_address;
+  transport.local_ufrag = own.ice_ufrag;
+  transport.local_password = own.ice_pwd;
+  transport.remote_ufrag = result.remote_ice_ufrag;
+  transport.remote_password = result.remote_ice_pwd;
+  transport.certificate = certificate_;
+  transport.remote_fingerprint_algorithm = result.remote_fingerprint.algorithm;
+  transport.remote_fingerprint = result.remote_fingerprint.value;
+  receive_transport_ = std::make_unique<peer::PeerTransport>(socket_, transport, *this);
+  answer_sdp = sdp::write_sdp(result.answer);
+  return std::nullopt;
+}
+
 std::string LoadParticipant::srtp_profile() const {
-  return transport_ ? std::string(transport_->srtp_profile()) : std::string();
+  if (!transport_) return std::string();
+  std::string profile(transport_->srtp_profile());
+  if (receive_transport_ && receive_transport_->srtp_profile() != transport_->srtp_profile()) {
+    profile += "/" + std::string(receive_transport_->srtp_profile());
+  }
+  return profile;
 }
 
 void LoadParticipant::on_readable(TimePoint now) {
@@ -140,7 +272,10 @@ void LoadParticipant::on_readable(TimePoint now) {
   while ((count = socket_.receive_batch()) > 0) {
     for (int i = 0; i < count; ++i) {
       const net::ReceivedDatagram& datagram = socket_.received(i);
-      if (!datagram.truncated) transport_->on_datagram(datagram.from, datagram.data, now);
+      if (datagram.truncated) continue;
+      // Each leg ignores datagrams that do not come from its own remote address.
+      transport_->on_datagram(datagram.from, datagram.data, now);
+      if (receive_transport_) receive_transport_->on_datagram(datagram.from, datagram.data, now);
     }
   }
   socket_.flush();
@@ -148,6 +283,7 @@ void LoadParticipant::on_readable(TimePoint now) {
 
 void LoadParticipant::tick(TimePoint now) {
   transport_->tick(now);
+  if (receive_transport_) receive_transport_->tick(now);
   if (transport_->connected() && !failed_.load()) {
     send_media(now);
     if (!next_rtcp_) next_rtcp_ = now + kRtcpInterval;
@@ -160,7 +296,7 @@ void LoadParticipant::tick(TimePoint now) {
       rtp::RtcpWriter writer{MutableByteView(buffer)};
       writer.add_receiver_report(video_.ssrc, {});
       writer.add_pli(video_.ssrc, video_in_.statistics->ssrc());
-      if (transport_->send_rtcp(writer.data())) metrics_.add(metrics_.plis_sent);
+      if (receive_leg().send_rtcp(writer.data())) metrics_.add(metrics_.plis_sent);
       last_pli_ = now;
       pli_wanted_ = false;
     }
@@ -204,10 +340,18 @@ void LoadParticipant::send_audio_packet(TimePoint now, int64_t packet_number) {
 
 void LoadParticipant::send_rtp(StreamSender& stream, uint32_t timestamp, bool marker, ByteView payload,
                                TimePoint now, bool cache) {
-  const size_t size = kRtpHeaderBytes + payload.size();
+  const size_t tag_bytes = sequence_tags_ ? kSequenceTagBytes : 0;
+  const size_t size = kRtpHeaderBytes + payload.size() + tag_bytes;
   if (size > packet_buffer_.size()) return;
   uint8_t* p = packet_buffer_.data();
   p[0] = 0x80;  // version 2, no padding, no extension, no CSRC
+  if (sequence_tags_) {
+    p[0] |= kPaddingBit;
+    uint8_t* tag = p + kRtpHeaderBytes + payload.size();
+    store_be16(tag, stream.sequence_number);
+    tag[2] = 0;
+    tag[3] = static_cast<uint8_t>(kSequenceTagBytes);
+  }
   p[1] = static_cast<uint8_t>((marker ? 0x80 : 0) | (stream.payload_type & 0x7F));
   store_be16(p + 2, stream.sequence_number);
   store_be32(p + 4, timestamp);
@@ -230,7 +374,7 @@ void LoadParticipant::send_rtp(StreamSender& stream, uint32_t timestamp, bool ma
 }
 
 void LoadParticipant::on_rtp(rtp::RtpPacket& packet, TimePoint now) {
-  const bool video = packet.payload_type() == video_.payload_type;
+  const bool video = packet.payload_type() == video_receive_payload_type_;
   StreamReceiver& in = video ? video_in_ : audio_in_;
   if (!in.statistics) in.statistics.emplace(packet.ssrc(), in.clock_rate_hz);
   const uint32_t highest_before = in.statistics->extended_highest_sequence();
@@ -243,7 +387,12 @@ void LoadParticipant::on_rtp(rtp::RtpPacket& packet, TimePoint now) {
 
   if (!remote_) return;
   const SendTimeRing& ring = video ? remote_->video_.send_times : remote_->audio_.send_times;
-  const int64_t sent_us = ring.find(packet.sequence_number());
+  uint16_t sent_sequence_number = packet.sequence_number();
+  const ByteView data = packet.data();
+  if (sequence_tags_ && packet.padding() && packet.padding_size() == kSequenceTagBytes) {
+    sent_sequence_number = load_be16(data.data() + data.size() - kSequenceTagBytes);
+  }
+  const int64_t sent_us = ring.find(sent_sequence_number);
   if (sent_us < 0) {
     metrics_.add(metrics_.latency_unmatched);
     return;
@@ -301,7 +450,7 @@ void LoadParticipant::send_rtcp(TimePoint now) {
   rtp::RtcpWriter writer{MutableByteView(buffer)};
   writer.add_receiver_report(video_.ssrc, std::span<const rtp::ReportBlock>(blocks.data(), count));
   writer.add_sdes_cname(video_.ssrc, participant_id_);
-  transport_->send_rtcp(writer.data());
+  receive_leg().send_rtcp(writer.data());
 }
 
 void LoadParticipant::update_metrics(uint64_t& jitter_sum_us, uint64_t& jitter_streams) {
@@ -333,6 +482,7 @@ std::optional<std::string> LoadParticipant::poll_signalling() {
 
 void LoadParticipant::leave() {
   if (transport_) transport_->close();
+  if (receive_transport_) receive_transport_->close();
   socket_.flush();
   if (signalling_.is_open()) {
     signalling_.send({{"type", "leave"}});
@@ -341,7 +491,13 @@ void LoadParticipant::leave() {
   socket_.close();
 }
 
-void LoadParticipant::on_transport_connected() { metrics_.add(metrics_.participants_connected); }
+void LoadParticipant::on_transport_connected() {
+  // Counted once, when the last leg connects.
+  if (connected() && !counted_connected_) {
+    counted_connected_ = true;
+    metrics_.add(metrics_.participants_connected);
+  }
+}
 
 void LoadParticipant::on_transport_failed(std::string_view reason) { fail(std::string(reason)); }
 

@@ -1,7 +1,8 @@
-// One participant of a load call: joins through the relay's signalling,
-// connects with the same ICE, DTLS and SRTP classes as the peer tool, replays
-// pre-encoded VP8 and Opus with real RTP timing, and measures what the other
-// participant of its call sends (loss, jitter, one-way latency).
+// One participant of a load call: joins through the relay's signalling (or
+// is set up by a Janus call, see janus_call.h), connects with the same ICE,
+// DTLS and SRTP classes as the peer tool, replays pre-encoded VP8 and Opus
+// with real RTP timing, and measures what the other participant of its call
+// sends (loss, jitter, one-way latency).
 #pragma once
 
 #include <array>
@@ -17,6 +18,7 @@
 #include "relay/net/udp_socket.h"
 #include "relay/rtp/receive_statistics.h"
 #include "relay/rtp/retransmission_cache.h"
+#include "relay/sdp/sdp_offer.h"
 #include "tools/load/encoded_media.h"
 #include "tools/load/load_metrics.h"
 #include "tools/peer/peer_transport.h"
@@ -44,6 +46,27 @@ class LoadParticipant final : public peer::PeerTransportListener {
   // Call it before the participant is handed to an event loop. Returns an
   // error message naming the step that failed.
   std::optional<std::string> join(const JoinParams& params);
+  // Janus: a participant has two transports over its one UDP socket, the
+  // send leg (a VideoRoom publisher) and the receive leg (a subscriber).
+  // Call these in order: bind_socket, make_send_offer, accept_send_answer,
+  // answer_receive_offer; all before the loop owns the participant.
+  std::optional<std::string> bind_socket();
+  // Returns the offer for the send leg: audio and video, the socket's
+  // loopback host candidate, and a=setup:active so that this side stays the
+  // DTLS client. RFC 5763 section 5 asks offerers for actpass; Janus
+  // accepts active and then takes the DTLS server role.
+  std::string make_send_offer();
+  // Starts the send leg from the answer to make_send_offer().
+  std::optional<std::string> accept_send_answer(const std::string& answer_sdp);
+  // Answers an offer to receive media (recvonly, a=setup:active) and starts
+  // the receive leg. Returns an error message, or nullopt with answer_sdp set.
+  std::optional<std::string> answer_receive_offer(const std::string& offer_sdp, std::string& answer_sdp);
+  void set_participant_id(std::string id) { participant_id_ = std::move(id); }
+  // Appends each packet's own sequence number as RTP padding (RFC 3550
+  // section 5.1), so that latency can still be matched when the server
+  // rewrites sequence numbers, as Janus's VideoRoom does for subscribers.
+  void set_sequence_tags(bool enabled) { sequence_tags_ = enabled; }
+
   // The participant whose send times this one reads to measure latency.
   void set_remote(const LoadParticipant* remote) { remote_ = remote; }
 
@@ -62,10 +85,16 @@ class LoadParticipant final : public peer::PeerTransportListener {
   void leave();
 
   int fd() const { return socket_.fd(); }
-  bool connected() const { return transport_ && transport_->connected(); }
+  bool send_leg_connected() const { return transport_ && transport_->connected(); }
+  // True when every leg has its DTLS and SRTP up.
+  bool connected() const {
+    return transport_ && transport_->connected() && (!receive_transport_ || receive_transport_->connected());
+  }
   bool failed() const { return failed_.load(); }
   // Why the transport failed; read it only after the loop stopped.
   const std::string& failure() const { return failure_; }
+  // The SRTP profile of the send leg, followed by the receive leg's after a
+  // slash when the two differ.
   std::string srtp_profile() const;
 
  private:
@@ -88,6 +117,10 @@ class LoadParticipant final : public peer::PeerTransportListener {
   void on_rtp(rtp::RtpPacket& packet, TimePoint now) override;
   void on_rtcp(ByteView compound, TimePoint now) override;
 
+  sdp::OfferParams offer_params();
+  std::optional<std::string> start_send_leg(const sdp::PeerAnswer& answer);
+  // The leg that receives media and carries its receiver reports and PLIs.
+  peer::PeerTransport& receive_leg() { return receive_transport_ ? *receive_transport_ : *transport_; }
   void send_media(TimePoint now);
   void send_video_frame(TimePoint now, int64_t frame_number);
   void send_audio_packet(TimePoint now, int64_t packet_number);
@@ -102,8 +135,18 @@ class LoadParticipant final : public peer::PeerTransportListener {
   const LoadParticipant* remote_ = nullptr;
   control::SignallingClient signalling_;
   net::UdpSocket socket_;
+  // The send leg; with Sightline, the only leg, which also receives.
   std::unique_ptr<peer::PeerTransport> transport_;
+  std::unique_ptr<peer::PeerTransport> receive_transport_;
+  std::string ice_ufrag_;
+  std::string ice_password_;
+  uint32_t video_rtx_ssrc_ = 0;
   std::string participant_id_;
+  bool counted_connected_ = false;
+  bool sequence_tags_ = false;
+  // Only loopback candidates are used for Janus; join() clears it, because a
+  // Sightline relay may run on another host.
+  bool loopback_only_ = true;
   std::atomic<bool> failed_{false};
   std::string failure_;
 
@@ -118,6 +161,10 @@ class LoadParticipant final : public peer::PeerTransportListener {
   size_t next_frame_ = 0;
   uint16_t picture_id_ = 0;
 
+  // Payload types of received media, which Janus may number differently
+  // from what this participant sends.
+  uint8_t video_receive_payload_type_ = 0;
+  uint8_t audio_receive_payload_type_ = 0;
   StreamReceiver video_in_;
   StreamReceiver audio_in_;
   std::optional<TimePoint> next_rtcp_;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "relay/ice/demux.h"
+#include "relay/ice/stun_builder.h"
 #include "relay/ice/stun_message.h"
 
 namespace sightline::peer {
@@ -33,7 +34,12 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
   switch (kind) {
     case ice::PacketKind::stun: {
       ice::StunMessage message;
-      if (ice::parse_stun(data, message) == ice::StunParseError::ok) ice_.handle_response(data, message, now);
+      if (ice::parse_stun(data, message) != ice::StunParseError::ok) return;
+      if (message.is_binding_request()) {
+        answer_binding_request(data, message);
+      } else {
+        ice_.handle_response(data, message, now);
+      }
       return;
     }
     case ice::PacketKind::dtls:
@@ -68,6 +74,22 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
     return;
   }
   listener_.on_rtp(packet, now);
+}
+
+void PeerTransport::answer_binding_request(ByteView datagram, const ice::StunMessage& request) {
+  if (params_.local_password.empty()) return;
+  const std::string expected_username = params_.local_ufrag + ":" + params_.remote_ufrag;
+  if (!request.username || *request.username != expected_username ||
+      !ice::verify_message_integrity(datagram, request, params_.local_password)) {
+    ++counters_.binding_requests_rejected;
+    return;
+  }
+  std::array<uint8_t, kStunRequestBytes> response{};
+  const size_t size = ice::build_binding_success(MutableByteView(response), request.transaction_id,
+                                                 params_.relay_address, params_.local_password);
+  if (size == 0) return;
+  socket_.queue_send(params_.relay_address, ByteView(response.data(), size));
+  ++counters_.binding_requests_answered;
 }
 
 void PeerTransport::tick(TimePoint now) {

@@ -15,6 +15,7 @@
 #include "relay/crypto/dtls_transport.h"
 #include "relay/crypto/srtp_session.h"
 #include "relay/ice/ice_client.h"
+#include "relay/ice/stun_message.h"
 #include "relay/net/udp_socket.h"
 #include "relay/rtp/rtp_packet.h"
 
@@ -32,6 +33,12 @@ class PeerTransportListener {
 struct PeerTransportParams {
   SocketAddress relay_address;
   std::string local_ufrag;
+  // When set, Binding requests from the relay's address that carry this
+  // agent's USERNAME and a MESSAGE-INTEGRITY keyed with this password get a
+  // success response (RFC 8445 section 7.3). Servers whose ICE agent checks
+  // the path back before it accepts a nomination, such as libnice in Janus
+  // even in ICE-lite mode, need the answer. Empty: requests are ignored.
+  std::string local_password;
   std::string remote_ufrag;
   std::string remote_password;
   std::shared_ptr<crypto::DtlsCertificate> certificate;
@@ -48,6 +55,8 @@ struct PeerTransportCounters {
   uint64_t rtp_dropped_by_loss = 0;
   uint64_t decrypt_failures = 0;
   uint64_t rtp_malformed = 0;
+  uint64_t binding_requests_answered = 0;
+  uint64_t binding_requests_rejected = 0;
 };
 
 class PeerTransport final : private crypto::DtlsTransport::Listener {
@@ -72,6 +81,7 @@ class PeerTransport final : private crypto::DtlsTransport::Listener {
   void on_dtls_failed(std::string_view reason) override;
   void on_dtls_closed() override;
   bool send_protected(ByteView packet, bool rtcp);
+  void answer_binding_request(ByteView datagram, const ice::StunMessage& request);
   void fail(std::string_view reason);
 
   net::UdpSocket& socket_;
