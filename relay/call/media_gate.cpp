@@ -10,7 +10,7 @@ const char* to_string(MediaType type) { return type == MediaType::audio ? "audio
 std::string_view to_string(CallPhase phase) {
   switch (phase) {
     case CallPhase::id_check:
-      return "id_check";
+      return "id-check";
     case CallPhase::live:
       return "live";
   }

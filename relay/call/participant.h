@@ -3,6 +3,7 @@
 // (outbound), with RTCP terminated on this leg.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "relay/base/clock.h"
 #include "relay/call/media_gate.h"
+#include "relay/call/media_tap.h"
 #include "relay/call/relay_counters.h"
 #include "relay/call/webrtc_transport.h"
 #include "relay/rtp/receive_statistics.h"
@@ -44,6 +46,9 @@ struct ParticipantSetup {
   std::string cname;
   // The phase a call created by this participant starts in.
   CallPhase call_phase = CallPhase::live;
+  // When set, this participant's video is offered to analysis. The tap
+  // outlives every participant.
+  MediaTap* tap = nullptr;
 };
 
 class Participant final : public TransportListener {
@@ -83,6 +88,7 @@ class Participant final : public TransportListener {
         : type(media_type), statistics(ssrc, clock_rate) {}
     MediaType type;
     rtp::ReceiveStatistics statistics;
+    TapTrackHandle tap_track = kNoTapTrack;
     std::optional<TimePoint> last_keyframe_request;
     uint8_t fir_sequence = 0;
   };
@@ -106,7 +112,14 @@ class Participant final : public TransportListener {
   void on_rtp(WebRtcTransport& transport, rtp::RtpPacket& packet, TimePoint now) override;
   void on_rtcp(WebRtcTransport& transport, ByteView compound, TimePoint now) override;
 
+  // Analysis asks for keyframes from its own thread; tick() acts on it.
+  struct TapKeyframeFlag final : KeyframeRequester {
+    void request_keyframe() override { requested.store(true, std::memory_order_relaxed); }
+    std::atomic<bool> requested{false};
+  };
+
   InboundStream* inbound_stream(uint32_t ssrc, MediaType type, uint32_t clock_rate);
+  void start_tap(InboundStream& stream);
   OutboundStream* outbound_for_ssrc(uint32_t ssrc);
   void answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now);
   void send_reports(TimePoint now);
@@ -121,6 +134,8 @@ class Participant final : public TransportListener {
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
+  std::shared_ptr<TapKeyframeFlag> tap_keyframe_;
+  bool tap_started_ = false;
   uint64_t packets_forwarded_ = 0;
   uint64_t retransmissions_sent_ = 0;
 };

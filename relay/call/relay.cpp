@@ -300,6 +300,7 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
   setup.video_ssrc = video_ssrc;
   setup.cname = cname;
   setup.call_phase = record.phase;
+  if (session.role != control::ParticipantRole::officer) setup.tap = hooks_.media_tap;
 
   CallWorker* worker_ptr = &worker;
   worker.media_worker().post([worker_ptr, setup = std::move(setup)]() mutable {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "relay/call/media_gate.h"
+#include "relay/call/media_tap.h"
 #include "relay/call/relay_counters.h"
 #include "relay/control/config.h"
 #include "relay/control/control_server.h"
@@ -51,6 +52,8 @@ struct RelayHooks {
   // Serves HTTP routes the relay does not own (pages, the staff API); nullopt
   // falls through to 404.
   std::function<std::optional<control::HttpResponse>(const control::HttpRequestInfo&)> http;
+  // Analysis of the parties' video (never the officer's); it must outlive the relay.
+  MediaTap* media_tap = nullptr;
 };
 
 class Relay {

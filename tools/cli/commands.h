@@ -9,6 +9,10 @@ namespace sightline::cli {
 int run_serve(int argc, const char* const* argv);
 int run_peer(int argc, const char* const* argv);
 int run_demo(int argc, const char* const* argv);
+int run_audit(int argc, const char* const* argv);
+int run_purge(int argc, const char* const* argv);
+int run_eval(int argc, const char* const* argv);
+int run_user(int argc, const char* const* argv);
 
 // Set by SIGINT and SIGTERM; long-running commands poll it.
 extern std::atomic<bool> g_stop_requested;

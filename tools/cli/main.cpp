@@ -18,6 +18,10 @@ constexpr const char* kUsage =
     "  peer    run one synthetic participant against a running relay\n"
     "  demo    run a relay and two participants on loopback and report what they decoded\n"
     "  load    drive many calls against a relay and measure packets, loss, latency and CPU\n"
+    "  user    add, list, disable staff accounts and reset their passwords\n"
+    "  purge   delete personal data six months after the last call, now\n"
+    "  audit   write the annual self-audit (HTML and CSV) for a year\n"
+    "  eval    run the detectors over a labelled image folder and report precision and recall\n"
     "\n"
     "Run 'sightline <command> --help' for the options of a command.\n";
 
@@ -36,6 +40,10 @@ int main(int argc, char** argv) {
   if (command == "serve") return sightline::cli::run_serve(sub_argc, sub_argv);
   if (command == "peer") return sightline::cli::run_peer(sub_argc, sub_argv);
   if (command == "demo") return sightline::cli::run_demo(sub_argc, sub_argv);
+  if (command == "user") return sightline::cli::run_user(sub_argc, sub_argv);
+  if (command == "purge") return sightline::cli::run_purge(sub_argc, sub_argv);
+  if (command == "audit") return sightline::cli::run_audit(sub_argc, sub_argv);
+  if (command == "eval") return sightline::cli::run_eval(sub_argc, sub_argv);
   if (command == "load") {
     sightline::cli::install_stop_signals();
     return sightline::load::run_load(sub_argc, sub_argv, &sightline::cli::g_stop_requested);
