@@ -71,6 +71,35 @@ std::string_view to_string(ParticipantRole role) {
   return "unknown";
 }
 
+std::optional<ParticipantRole> parse_participant_role(std::string_view text) {
+  for (ParticipantRole role :
+       {ParticipantRole::detained_individual, ParticipantRole::recipient, ParticipantRole::interpreter}) {
+    if (to_string(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+std::string call_id_for_booking(int64_t booking_id) { return "booking-" + std::to_string(booking_id); }
+
+std::string_view call_page_role(ParticipantRole role) {
+  switch (role) {
+    case ParticipantRole::detained_individual: return "terminal";
+    case ParticipantRole::recipient: return "caller";
+    case ParticipantRole::interpreter: return "interpreter";
+  }
+  return "caller";
+}
+
+std::optional<TokenClaims> read_claims(std::string_view token) {
+  const auto fields = split(token, '.');
+  if (fields.size() != kTokenFields) return std::nullopt;
+  TokenClaims claims;
+  const std::optional<ParticipantRole> role = parse_participant_role(fields[2]);
+  if (!parse_integer(fields[1], claims.booking_id) || !role) return std::nullopt;
+  claims.role = *role;
+  return claims;
+}
+
 std::string_view to_string(Admission admission) {
   switch (admission) {
     case Admission::allowed: return "allowed";

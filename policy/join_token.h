@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,21 @@ constexpr size_t kJoinSecretMinBytes = 32;
 
 enum class ParticipantRole { detained_individual, recipient, interpreter };
 std::string_view to_string(ParticipantRole role);
+std::optional<ParticipantRole> parse_participant_role(std::string_view text);
+
+// The call a booking's participants join, as the relay and the call page name it.
+std::string call_id_for_booking(int64_t booking_id);
+// The call page's role for a participant: terminal, caller or interpreter.
+std::string_view call_page_role(ParticipantRole role);
+
+// What a token says about itself, read without checking its signature:
+// enough to refuse a token presented for another call before admit() uses
+// it up. Only admit() decides.
+struct TokenClaims {
+  int64_t booking_id = 0;
+  ParticipantRole role = ParticipantRole::recipient;
+};
+std::optional<TokenClaims> read_claims(std::string_view token);
 
 enum class Admission {
   allowed,

@@ -61,8 +61,13 @@ nlohmann::json join_links(ApiContext& context, const Booking& booking) {
   for (const auto& [role, interpreter] : participants) {
     auto token = tokens->issue(booking.id, role);
     if (!token.ok()) context.refuse(token.refusal());
-    links.push_back({{"role", to_string(role)}, {"interpreter_id", json_id(interpreter)},
-                     {"url", context.config().join_link_prefix + token.value()}});
+    // The call page reads the call, its role and the slot end from the link.
+    std::string participant = std::string(call_page_role(role)) + "-" + std::to_string(booking.id);
+    if (interpreter) participant += "-" + std::to_string(*interpreter);
+    const std::string url = context.config().join_link_prefix + token.value() +
+                            "&call=" + call_id_for_booking(booking.id) + "&participant=" + participant +
+                            "&role=" + std::string(call_page_role(role)) + "&ends=" + format_utc(booking.slot_end());
+    links.push_back({{"role", to_string(role)}, {"interpreter_id", json_id(interpreter)}, {"url", url}});
   }
   context.audit("join_links_issued", "booking " + std::to_string(booking.id),
                 std::to_string(links.size()) + " links", booking.centre_id);

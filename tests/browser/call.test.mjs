@@ -52,6 +52,9 @@ function startRelay(dataDir) {
     '--media.first-port', '0',
     '--media.workers', '1',
     '--control.tls=true',
+    // The pages are under test here, not admission or analysis.
+    '--admission.require-token=false',
+    '--analysis.enabled=false',
     '--data.directory', dataDir,
     '--web.root', path.join(sourceDir, 'web'),
     '--log.level', 'info',

@@ -1,8 +1,29 @@
-// sightline serve: the relay, until SIGINT or SIGTERM.
+// sightline serve: the relay with the service around it: the policy store,
+// admission at join, the staff API and pages, analysis of the parties'
+// video, and the daily availability and retention jobs. Runs until SIGINT
+// or SIGTERM.
+#include <sys/prctl.h>
+
+#include <openssl/rand.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
+#include "analysis/analysis_service.h"
+#include "analysis/dress_detector.h"
+#include "analysis/model_files.h"
+#include "analysis/recording_device_detector.h"
+#include "policy/api/staff_api.h"
+#include "policy/api/staff_sessions.h"
+#include "policy/availability_record.h"
+#include "policy/join_token.h"
+#include "policy/retention_job.h"
+#include "policy/store_factory.h"
 #include "relay/base/log.h"
 #include "relay/call/relay.h"
 #include "relay/control/config.h"
@@ -10,12 +31,104 @@
 #include "tools/cli/commands.h"
 
 namespace sightline::cli {
+namespace {
+
+constexpr std::chrono::seconds kJobInterval{60};
+// The participant sees this for every refusal; the log says why.
+constexpr const char* kOfficerRefusal = "Sign in to the staff console to join a call as an officer.";
+
+void register_service_settings(control::Settings& settings) {
+  settings.add_string("store.url",
+                      "Policy store: sqlite:/path/file.db or postgresql://... (default: sightline.db in "
+                      "data.directory).",
+                      "");
+  settings.add_boolean("admission.require-token",
+                       "Admit only participants with a valid join link from a confirmed booking.", true);
+  settings.add_boolean("calls.id-check",
+                       "Start booked calls in the ID-check state: no media between the parties until an "
+                       "officer has checked the caller's ID.",
+                       false);
+  settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
+  settings.add_string("analysis.models", "Directory of the imported models (default: .cache/models).", "");
+  settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);
+}
+
+// The join-token secret: made once with 32 random bytes and kept, owner-only,
+// in the data directory, so that links survive a restart.
+std::optional<std::vector<uint8_t>> load_join_secret(const std::filesystem::path& file, std::string& error) {
+  std::vector<uint8_t> secret(policy::kJoinSecretMinBytes);
+  if (std::ifstream in{file, std::ios::binary}) {
+    in.read(reinterpret_cast<char*>(secret.data()), static_cast<std::streamsize>(secret.size()));
+    if (in.gcount() == static_cast<std::streamsize>(secret.size())) return secret;
+    error = file.string() + " is shorter than " + std::to_string(secret.size()) + " bytes; delete it to make a new one";
+    return std::nullopt;
+  }
+  if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
+    error = "no random bytes for the join-token secret";
+    return std::nullopt;
+  }
+  std::ofstream out{file, std::ios::binary | std::ios::trunc};
+  out.write(reinterpret_cast<const char*>(secret.data()), static_cast<std::streamsize>(secret.size()));
+  if (!out) {
+    error = "cannot write " + file.string();
+    return std::nullopt;
+  }
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return secret;
+}
+
+std::unique_ptr<analysis::AnalysisService> start_analysis(const control::Settings& settings) {
+  if (!settings.get_boolean("analysis.enabled")) return nullptr;
+  // The import tool's cache sits in the repository, beside web/.
+  const std::string web_root = control::find_default_web_root();
+  const std::filesystem::path repository =
+      web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
+  const std::filesystem::path models = analysis::models_directory(settings.get_string("analysis.models"), repository);
+  for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile}) {
+    if (!std::filesystem::exists(models / file)) {
+      log::warn("serve", "analysis off",
+                {{"reason", "model file missing"}, {"file", (models / file).string()},
+                 {"fix", "run tools/models/import.sh, or set analysis.models"}});
+      return nullptr;
+    }
+  }
+  analysis::AnalysisConfig config;
+  config.threads = static_cast<int>(settings.get_integer("analysis.threads"));
+  config.make_detectors = [models] {
+    std::vector<std::unique_ptr<analysis::Detector>> detectors;
+    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
+    detectors.push_back(std::make_unique<analysis::DressDetector>(models, analysis::DressOptions{}));
+    return detectors;
+  };
+  config.on_alert = [](const analysis::Alert& alert) {
+    // Alerts carry no pixels: the call, the track, the kind, the score, the box.
+    log::warn("analysis", "alert",
+              {{"state", analysis::to_string(alert.state)}, {"id", alert.id}, {"call", alert.call_id},
+               {"participant", alert.participant_id}, {"kind", analysis::to_string(alert.kind)},
+               {"score", alert.score},
+               {"box", {alert.box.x, alert.box.y, alert.box.width, alert.box.height}}});
+  };
+  std::string error;
+  auto service = analysis::AnalysisService::create(std::move(config), error);
+  if (!service) {
+    log::error("serve", "analysis off", {{"reason", error}});
+    return nullptr;
+  }
+  // Decoded frames must never reach a disk: libvpx's own frames are ordinary
+  // heap memory, so no core dump is written while analysis runs.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  log::info("serve", "analysis on", {{"models", models.string()}, {"threads", settings.get_integer("analysis.threads")}});
+  return service;
+}
+
+}  // namespace
 
 int run_serve(int argc, const char* const* argv) {
   control::Settings settings;
   control::register_relay_settings(settings);
+  register_service_settings(settings);
   if (auto exit_code = apply_command_line(settings, argc, argv, "sightline serve [--config FILE] [options]",
-                                          "Runs the relay: media workers and the HTTP/WebSocket control server.")) {
+                                          "Runs the relay, the call pages, the staff API and pages, and analysis.")) {
     return *exit_code;
   }
   control::RelayConfig config;
@@ -24,15 +137,105 @@ int run_serve(int argc, const char* const* argv) {
     return kExitUsage;
   }
   log::set_level(config.log_level);
+
+  std::error_code ignored;
+  std::filesystem::create_directories(config.data_directory, ignored);
+  std::string store_url = settings.get_string("store.url");
+  if (store_url.empty()) store_url = "sqlite:" + (std::filesystem::path(config.data_directory) / "sightline.db").string();
+  std::unique_ptr<policy::Store> store;
+  policy::api::SqlDialect dialect = policy::api::SqlDialect::sqlite;
+  try {
+    if (policy::parse_store_url(store_url).kind == policy::StoreKind::postgresql) {
+      dialect = policy::api::SqlDialect::postgresql;
+    }
+    store = policy::open_store(store_url);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "error: policy store %s: %s\n", store_url.c_str(), error.what());
+    return kExitFailure;
+  }
+  std::string secret_error;
+  auto secret = load_join_secret(std::filesystem::path(config.data_directory) / "join-secret", secret_error);
+  if (!secret) {
+    std::fprintf(stderr, "error: %s\n", secret_error.c_str());
+    return kExitFailure;
+  }
+
+  // One mutex for the store: the control thread (API, admission) and the
+  // jobs below share its connection.
+  std::mutex store_mutex;
+  policy::SystemClock clock;
+  policy::api::StaffApiConfig api_config;
+  api_config.dialect = dialect;
+  api_config.join_secret = *secret;
+  policy::api::StaffApi staff_api(*store, api_config);
+  policy::api::StaffSessions staff_sessions(*store);
+  policy::JoinTokens join_tokens(*store, *secret);
+  const bool require_token = settings.get_boolean("admission.require-token");
+  const bool id_check = settings.get_boolean("calls.id-check");
+
   install_stop_signals();
+  std::unique_ptr<analysis::AnalysisService> analysis_service = start_analysis(settings);
+
+  call::RelayHooks hooks;
+  hooks.media_tap = analysis_service.get();
+  hooks.http = [&](const control::HttpRequestInfo& request) {
+    std::lock_guard lock(store_mutex);
+    return staff_api.handle(request, clock.now());
+  };
+  hooks.admit = [&](const control::JoinMessage& join, const control::HttpRequestInfo& request) {
+    std::lock_guard lock(store_mutex);
+    call::JoinDecision decision;
+    if (join.role == control::ParticipantRole::officer) {
+      const std::string cookie = policy::api::cookie_value(request.cookie, policy::api::kSessionCookieName);
+      if (cookie.empty() || !staff_sessions.resume(cookie, clock.now())) {
+        log::warn("admission", "refused", {{"call", join.call}, {"reason", "officer without a staff session"}});
+        decision.refusal = kOfficerRefusal;
+      }
+      return decision;
+    }
+    if (!require_token) return decision;
+    const std::string token = join.token.value_or("");
+    const std::optional<policy::TokenClaims> claims = policy::read_claims(token);
+    if (!claims || policy::call_id_for_booking(claims->booking_id) != join.call) {
+      log::warn("admission", "refused", {{"call", join.call}, {"reason", claims ? "token for another call" : "no valid token"}});
+      decision.refusal = std::string(policy::participant_message(policy::Admission::invalid_token));
+      return decision;
+    }
+    const policy::Admission admission = join_tokens.admit(token, clock.now());
+    if (admission != policy::Admission::allowed) {
+      decision.refusal = std::string(policy::participant_message(admission));
+      return decision;
+    }
+    decision.hold_for_id_check = id_check;
+    return decision;
+  };
 
   call::Relay relay(config);
+  relay.set_hooks(std::move(hooks));
   if (auto error = relay.start()) {
     log::error("serve", "start failed", {{"error", *error}});
     std::fprintf(stderr, "error: %s\n", error->c_str());
     return kExitFailure;
   }
-  while (!g_stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  policy::AvailabilityRecorder availability(*store);
+  policy::RetentionJob retention(*store);
+  auto next_job = std::chrono::steady_clock::now();
+  while (!g_stop_requested.load()) {
+    if (std::chrono::steady_clock::now() >= next_job) {
+      next_job += kJobInterval;
+      try {
+        std::lock_guard lock(store_mutex);
+        availability.tick(clock.now(), true);
+        if (auto purged = retention.tick(clock.now())) {
+          log::info("retention", "purged", {{"individuals", purged->individuals}, {"recipients", purged->recipients}});
+        }
+      } catch (const std::exception& error) {
+        log::error("serve", "scheduled job failed", {{"error", error.what()}});
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   log::info("serve", "stopping", {{"reason", "signal"}});
   relay.stop();
   return kExitOk;

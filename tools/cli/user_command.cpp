@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -70,6 +71,13 @@ std::unique_ptr<policy::Store> open_policy_store(const std::string& url, std::st
     const auto location = policy::parse_store_url(url);
     g_dialect = location.kind == policy::StoreKind::postgresql ? policy::api::SqlDialect::postgresql
                                                                : policy::api::SqlDialect::sqlite;
+    // The first admin is usually added before the first `serve`, so the
+    // data directory may not exist yet.
+    if (location.kind == policy::StoreKind::sqlite && location.target != ":memory:") {
+      const std::filesystem::path parent = std::filesystem::path(location.target).parent_path();
+      std::error_code ignored;
+      if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+    }
     return policy::open_store(url);
   } catch (const policy::StoreError& failure) {
     error = failure.what();
