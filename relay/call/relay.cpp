@@ -84,6 +84,8 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   struct CallRecord {
     int worker = 0;
     CallPhase phase = CallPhase::live;
+    // Set when the second party joins; the call log counts from here.
+    std::optional<std::chrono::system_clock::time_point> parties_met;
     std::map<std::string, control::SessionId> participants;
   };
 
@@ -231,6 +233,15 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
     server_->send(other_session, control::make_participant_joined(join.participant));
   }
   record.participants.emplace(join.participant, id);
+  if (!record.parties_met && join.role != control::ParticipantRole::officer) {
+    size_t parties = 0;
+    for (const auto& [participant_id, other] : record.participants) {
+      const auto found = sessions_.find(other);
+      const bool officer = other != id && found != sessions_.end() && found->second.role == control::ParticipantRole::officer;
+      if (!officer) ++parties;
+    }
+    if (parties >= 2) record.parties_met = std::chrono::system_clock::now();
+  }
   session.call_id = join.call;
   session.participant_id = join.participant;
   session.role = join.role;
@@ -328,7 +339,12 @@ void Relay::Impl::leave(control::SessionId id, Session& session) {
   for (const auto& [other_id, other_session] : record.participants) {
     server_->send(other_session, control::make_participant_left(participant_id));
   }
-  if (last) calls_.erase(call_it);
+  if (last) {
+    if (record.parties_met && hooks_.call_ended) {
+      hooks_.call_ended(call_id, *record.parties_met, std::chrono::system_clock::now());
+    }
+    calls_.erase(call_it);
+  }
   log::info("signalling", "left", {{"call", call_id}, {"participant", participant_id}, {"session", id}});
 }
 

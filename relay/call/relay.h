@@ -3,6 +3,7 @@
 // participant's transport. `sightline serve` runs one of these.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +53,12 @@ struct RelayHooks {
   // Serves HTTP routes the relay does not own (pages, the staff API); nullopt
   // falls through to 404.
   std::function<std::optional<control::HttpResponse>(const control::HttpRequestInfo&)> http;
+  // Called once when a call in which both parties (two participants other
+  // than an officer) were present ends: `started` is when the second party
+  // joined. For the call log.
+  std::function<void(const std::string& call_id, std::chrono::system_clock::time_point started,
+                     std::chrono::system_clock::time_point ended)>
+      call_ended;
   // Analysis of the parties' video (never the officer's); it must outlive the relay.
   MediaTap* media_tap = nullptr;
 };

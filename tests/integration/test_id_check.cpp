@@ -4,6 +4,7 @@
 // ended call tells every participant why.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -25,6 +26,14 @@ TEST(IdCheck, TerminalHeldApartUntilLive) {
     call::JoinDecision decision;
     decision.hold_for_id_check = true;
     return decision;
+  };
+  std::atomic<int> calls_ended{0};
+  std::chrono::system_clock::duration logged_duration{};
+  hooks.call_ended = [&](const std::string& call_id, std::chrono::system_clock::time_point started,
+                         std::chrono::system_clock::time_point ended) {
+    EXPECT_EQ(call_id, "supervised-1");
+    logged_duration = ended - started;
+    ++calls_ended;
   };
   relay.set_hooks(std::move(hooks));
   ASSERT_EQ(relay.start(), std::nullopt);
@@ -69,6 +78,10 @@ TEST(IdCheck, TerminalHeldApartUntilLive) {
       << terminal.stats().failure;
   EXPECT_FALSE(relay.call_phase("supervised-1").has_value());
   EXPECT_FALSE(relay.end_call("supervised-1", "again"));
+  // One call-log event, timed from when the second party joined.
+  EXPECT_EQ(calls_ended.load(), 1);
+  EXPECT_GT(logged_duration, std::chrono::seconds(3));
+  EXPECT_LT(logged_duration, std::chrono::seconds(60));
   officer.stop();
   caller.stop();
   terminal.stop();

@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "policy/api/staff_api.h"
 #include "policy/api/staff_sessions.h"
 #include "policy/availability_record.h"
+#include "policy/call_log.h"
 #include "policy/join_token.h"
 #include "policy/retention_job.h"
 #include "policy/store_factory.h"
@@ -208,6 +210,25 @@ int run_serve(int argc, const char* const* argv) {
     }
     decision.hold_for_id_check = id_check;
     return decision;
+  };
+
+  hooks.call_ended = [&](const std::string& call_id, std::chrono::system_clock::time_point started,
+                         std::chrono::system_clock::time_point ended) {
+    // Only booked calls are logged; the call log holds the compact's fields.
+    constexpr std::string_view kPrefix = "booking-";
+    if (!call_id.starts_with(kPrefix)) return;
+    int64_t booking_id = 0;
+    const std::string_view number = std::string_view(call_id).substr(kPrefix.size());
+    const auto [end, parse_error] = std::from_chars(number.data(), number.data() + number.size(), booking_id);
+    if (parse_error != std::errc() || end != number.data() + number.size()) return;
+    std::lock_guard lock(store_mutex);
+    try {
+      const auto logged = policy::record_call(*store, booking_id, std::chrono::floor<std::chrono::seconds>(started),
+                                              std::chrono::floor<std::chrono::seconds>(ended - started));
+      if (!logged.ok()) log::warn("call_log", "not written", {{"call", call_id}, {"reason", logged.refusal().reason}});
+    } catch (const std::exception& error) {
+      log::error("call_log", "not written", {{"call", call_id}, {"error", error.what()}});
+    }
   };
 
   call::Relay relay(config);
