@@ -56,6 +56,14 @@ if [[ ! -s "$media_dir/foreman_cif_15fps.y4m" ]]; then
     "$media_dir/foreman_cif_15fps.y4m.tmp"
   mv "$media_dir/foreman_cif_15fps.y4m.tmp" "$media_dir/foreman_cif_15fps.y4m"
 fi
+# The shared clip of a phone raised towards a screen, for the demo's
+# --caller-video: read from ../shared (its licence does not let us copy it).
+phone_clip="$repo_dir/../shared/testdata/video/phone_raise_dtp_demo_640x352_6.6s.mp4"
+if [[ -f "$phone_clip" && ! -s "$media_dir/phone_raise_640x352.y4m" ]]; then
+  ffmpeg -v error -y -i "$phone_clip" -vf fps=15 -pix_fmt yuv420p -f yuv4mpegpipe \
+    "$media_dir/phone_raise_640x352.y4m.tmp"
+  mv "$media_dir/phone_raise_640x352.y4m.tmp" "$media_dir/phone_raise_640x352.y4m"
+fi
 
 if [[ $do_build -eq 1 ]]; then
   cmake -S "$repo_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null

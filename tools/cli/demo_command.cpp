@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "relay/base/log.h"
 #include "relay/call/relay.h"
 #include "relay/control/config.h"
+#include "tools/cli/analysis_setup.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/commands.h"
 #include "tools/media/y4m_reader.h"
@@ -30,10 +33,16 @@ int run_demo(int argc, const char* const* argv) {
   settings.add_number("demo.incoming-loss", "Fraction of incoming RTP packets each participant drops, 0 to 1.", 0, 0,
                       1);
   settings.add_integer("demo.workers", "Media worker threads of the relay.", 1, 1, 64);
+  settings.add_string("demo.caller-video",
+                      "Y4M clip the caller sends instead of demo.video, for example one with a raised phone "
+                      "(scripts/setup.sh makes .cache/media/phone_raise_640x352.y4m).",
+                      "");
+  settings.add_boolean("demo.analysis", "Analyse both participants' video and print each alert as it happens.", true);
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "warn");
   settings.add_alias("video", "demo.video");
   settings.add_alias("seconds", "demo.seconds");
   settings.add_alias("loss", "demo.incoming-loss");
+  settings.add_alias("caller-video", "demo.caller-video");
   if (auto exit_code = apply_command_line(settings, argc, argv, "sightline demo --video CLIP.y4m [--seconds N]",
                                           "Runs a relay and two synthetic participants in one call on loopback. "
                                           "Each sends the clip and a tone through the relay and decodes the "
@@ -67,7 +76,20 @@ int run_demo(int argc, const char* const* argv) {
   config.control.port = 0;
   config.first_media_port = 0;
   config.media_workers = static_cast<unsigned>(settings.get_integer("demo.workers"));
+  std::mutex output_mutex;
+  auto analysis_service = start_analysis(AnalysisSetup{settings.get_boolean("demo.analysis"), "", 1,
+                                                       [&](const analysis::Alert& alert) {
+                                                         std::lock_guard lock(output_mutex);
+                                                         std::printf("%s\n", describe_alert(alert).c_str());
+                                                         std::fflush(stdout);
+                                                       }});
+  if (settings.get_boolean("demo.analysis") && !analysis_service) {
+    std::printf("analysis is off: run tools/models/import.sh to import the models\n");
+  }
   call::Relay relay(config);
+  call::RelayHooks hooks;
+  hooks.media_tap = analysis_service.get();
+  relay.set_hooks(std::move(hooks));
   if (auto error = relay.start()) {
     std::fprintf(stderr, "error: relay: %s\n", error->c_str());
     return kExitFailure;
@@ -81,8 +103,13 @@ int run_demo(int argc, const char* const* argv) {
     options.call_id = kCallId;
     options.participant_id = name;
     options.role = name;
-    options.video_path = video;
-    options.reference_path = video;
+    // Each side scores what it decodes against the clip the other side sends.
+    const std::string caller_video = settings.get_string("demo.caller-video").empty()
+                                         ? video
+                                         : settings.get_string("demo.caller-video");
+    const bool is_caller = std::string_view(name) == "caller";
+    options.video_path = is_caller ? caller_video : video;
+    options.reference_path = is_caller ? video : caller_video;
     options.video_bitrate_kbps = static_cast<int>(settings.get_integer("demo.bitrate-kbps"));
     options.incoming_loss = settings.get_number("demo.incoming-loss");
     options.loss_seed = static_cast<uint32_t>(peers.size() + 1);
@@ -105,6 +132,7 @@ int run_demo(int argc, const char* const* argv) {
     if (seconds > 0 && now - started >= std::chrono::seconds(seconds)) break;
     if (now >= next_progress) {
       const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
+      std::lock_guard lock(output_mutex);
       std::printf("[%3llds]", static_cast<long long>(elapsed));
       for (const auto& participant : peers) {
         const peer::PeerStats stats = participant->stats();

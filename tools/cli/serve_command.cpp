@@ -2,8 +2,6 @@
 // admission at join, the staff API and pages, analysis of the parties'
 // video, and the daily availability and retention jobs. Runs until SIGINT
 // or SIGTERM.
-#include <sys/prctl.h>
-
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -15,10 +13,6 @@
 #include <mutex>
 #include <thread>
 
-#include "analysis/analysis_service.h"
-#include "analysis/dress_detector.h"
-#include "analysis/model_files.h"
-#include "analysis/recording_device_detector.h"
 #include "policy/api/staff_api.h"
 #include "policy/api/staff_sessions.h"
 #include "policy/availability_record.h"
@@ -29,6 +23,7 @@
 #include "relay/base/log.h"
 #include "relay/call/relay.h"
 #include "relay/control/config.h"
+#include "tools/cli/analysis_setup.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/commands.h"
 
@@ -77,50 +72,6 @@ std::optional<std::vector<uint8_t>> load_join_secret(const std::filesystem::path
   }
   std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   return secret;
-}
-
-std::unique_ptr<analysis::AnalysisService> start_analysis(const control::Settings& settings) {
-  if (!settings.get_boolean("analysis.enabled")) return nullptr;
-  // The import tool's cache sits in the repository, beside web/.
-  const std::string web_root = control::find_default_web_root();
-  const std::filesystem::path repository =
-      web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
-  const std::filesystem::path models = analysis::models_directory(settings.get_string("analysis.models"), repository);
-  for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile}) {
-    if (!std::filesystem::exists(models / file)) {
-      log::warn("serve", "analysis off",
-                {{"reason", "model file missing"}, {"file", (models / file).string()},
-                 {"fix", "run tools/models/import.sh, or set analysis.models"}});
-      return nullptr;
-    }
-  }
-  analysis::AnalysisConfig config;
-  config.threads = static_cast<int>(settings.get_integer("analysis.threads"));
-  config.make_detectors = [models] {
-    std::vector<std::unique_ptr<analysis::Detector>> detectors;
-    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
-    detectors.push_back(std::make_unique<analysis::DressDetector>(models, analysis::DressOptions{}));
-    return detectors;
-  };
-  config.on_alert = [](const analysis::Alert& alert) {
-    // Alerts carry no pixels: the call, the track, the kind, the score, the box.
-    log::warn("analysis", "alert",
-              {{"state", analysis::to_string(alert.state)}, {"id", alert.id}, {"call", alert.call_id},
-               {"participant", alert.participant_id}, {"kind", analysis::to_string(alert.kind)},
-               {"score", alert.score},
-               {"box", {alert.box.x, alert.box.y, alert.box.width, alert.box.height}}});
-  };
-  std::string error;
-  auto service = analysis::AnalysisService::create(std::move(config), error);
-  if (!service) {
-    log::error("serve", "analysis off", {{"reason", error}});
-    return nullptr;
-  }
-  // Decoded frames must never reach a disk: libvpx's own frames are ordinary
-  // heap memory, so no core dump is written while analysis runs.
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  log::info("serve", "analysis on", {{"models", models.string()}, {"threads", settings.get_integer("analysis.threads")}});
-  return service;
 }
 
 }  // namespace
@@ -176,7 +127,9 @@ int run_serve(int argc, const char* const* argv) {
   const bool id_check = settings.get_boolean("calls.id-check");
 
   install_stop_signals();
-  std::unique_ptr<analysis::AnalysisService> analysis_service = start_analysis(settings);
+  std::unique_ptr<analysis::AnalysisService> analysis_service =
+      start_analysis(AnalysisSetup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
+                                   static_cast<int>(settings.get_integer("analysis.threads")), nullptr});
 
   call::RelayHooks hooks;
   hooks.media_tap = analysis_service.get();

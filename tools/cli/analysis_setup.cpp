@@ -1,0 +1,68 @@
+// Analysis start-up shared by serve and demo.
+#include "tools/cli/analysis_setup.h"
+
+#include <sys/prctl.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "analysis/dress_detector.h"
+#include "analysis/model_files.h"
+#include "analysis/recording_device_detector.h"
+#include "relay/base/log.h"
+#include "relay/control/config.h"
+
+namespace sightline::cli {
+
+std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
+  if (!setup.enabled) return nullptr;
+  // The import tool's cache sits in the repository, beside web/.
+  const std::string web_root = control::find_default_web_root();
+  const std::filesystem::path repository =
+      web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
+  const std::filesystem::path models = analysis::models_directory(setup.models, repository);
+  for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile}) {
+    if (!std::filesystem::exists(models / file)) {
+      log::warn("analysis", "analysis off",
+                {{"reason", "model file missing"}, {"file", (models / file).string()},
+                 {"fix", "run tools/models/import.sh, or set the models directory"}});
+      return nullptr;
+    }
+  }
+  analysis::AnalysisConfig config;
+  config.threads = setup.threads;
+  config.make_detectors = [models] {
+    std::vector<std::unique_ptr<analysis::Detector>> detectors;
+    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
+    detectors.push_back(std::make_unique<analysis::DressDetector>(models, analysis::DressOptions{}));
+    return detectors;
+  };
+  config.on_alert = [on_alert = std::move(setup.on_alert)](const analysis::Alert& alert) {
+    // Alerts carry no pixels: the call, the track, the kind, the score, the box.
+    log::info("analysis", "alert",
+              {{"state", analysis::to_string(alert.state)}, {"id", alert.id}, {"call", alert.call_id},
+               {"participant", alert.participant_id}, {"kind", analysis::to_string(alert.kind)},
+               {"score", alert.score}, {"box", {alert.box.x, alert.box.y, alert.box.width, alert.box.height}}});
+    if (on_alert) on_alert(alert);
+  };
+  std::string error;
+  auto service = analysis::AnalysisService::create(std::move(config), error);
+  if (!service) {
+    log::error("analysis", "analysis off", {{"reason", error}});
+    return nullptr;
+  }
+  // Decoded frames must never reach a disk: libvpx's own frames are ordinary
+  // heap memory, so no core dump is written while analysis runs.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  log::info("analysis", "analysis on", {{"models", models.string()}, {"threads", setup.threads}});
+  return service;
+}
+
+std::string describe_alert(const analysis::Alert& alert) {
+  char score[16];
+  std::snprintf(score, sizeof score, "%.2f", static_cast<double>(alert.score));
+  return "alert " + std::string(analysis::to_string(alert.state)) + ": " + std::string(analysis::to_string(alert.kind)) +
+         " (score " + score + ") in call " + alert.call_id + ", participant " + alert.participant_id;
+}
+
+}  // namespace sightline::cli

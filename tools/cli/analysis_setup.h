@@ -1,0 +1,28 @@
+// Starts the analysis service for serve and demo: the two detectors over the
+// imported models, or nothing (with a logged reason) when analysis is off or
+// the models are missing.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "analysis/analysis_service.h"
+
+namespace sightline::cli {
+
+struct AnalysisSetup {
+  bool enabled = true;
+  // Empty: SIGHTLINE_MODELS_DIR, else .cache/models in the repository.
+  std::string models;
+  int threads = 1;
+  std::function<void(const analysis::Alert&)> on_alert;
+};
+
+std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup);
+
+// One line for a person reading the console: "alert raised: recording_device
+// (score 0.71) in call c1, participant caller".
+std::string describe_alert(const analysis::Alert& alert);
+
+}  // namespace sightline::cli
