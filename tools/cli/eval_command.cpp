@@ -1,6 +1,7 @@
 // sightline eval: runs the analysis detectors over a labelled image folder and
 // reports true and false positives, precision and recall per detector and label.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 
 #include "analysis/evaluation.h"
 #include "analysis/model_files.h"
+#include "relay/control/config.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/commands.h"
 
@@ -54,7 +56,11 @@ int run_eval(int argc, const char* const* argv) {
   }
   options.input_size = static_cast<int>(input_size);
   options.manifest = settings.get_string("eval.manifest");
-  options.models_dir = analysis::models_directory(settings.get_string("eval.models"), std::filesystem::current_path());
+  // The import tool's cache sits in the repository, beside web/, as serve finds it.
+  const std::string web_root = control::find_default_web_root();
+  const std::filesystem::path repository =
+      web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
+  options.models_dir = analysis::models_directory(settings.get_string("eval.models"), repository);
   cv::setNumThreads(static_cast<int>(settings.get_integer("eval.threads")));
   const bool json = settings.get_boolean("eval.json");
 

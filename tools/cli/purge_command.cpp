@@ -42,7 +42,7 @@ int run_purge(int argc, const char* const* argv) {
 
   const std::string& url = settings.get_string("purge.store");
   if (url.empty()) {
-    std::fprintf(stderr, "error: --store is required (the policy store URL, e.g. sqlite:/var/lib/sightline/policy.db)\n");
+    std::fprintf(stderr, "error: --store is required (the policy store URL, e.g. sqlite:/var/lib/sightline/sightline.db)\n");
     return kExitUsage;
   }
   try {

@@ -36,8 +36,8 @@ constexpr const char* kOfficerRefusal = "Sign in to the staff console to join a 
 
 void register_service_settings(control::Settings& settings) {
   settings.add_string("store.url",
-                      "Policy store: sqlite:/path/file.db or postgresql://... (default: sightline.db in "
-                      "data.directory).",
+                      "Policy store: sqlite:/path/file.db or postgresql://...; empty means sightline.db in "
+                      "data.directory.",
                       "");
   settings.add_boolean("admission.require-token",
                        "Admit only participants with a valid join link from a confirmed booking.", true);
@@ -46,7 +46,7 @@ void register_service_settings(control::Settings& settings) {
                        "officer has checked the caller's ID.",
                        false);
   settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
-  settings.add_string("analysis.models", "Directory of the imported models (default: .cache/models).", "");
+  settings.add_string("analysis.models", "Directory of the imported models; empty means .cache/models.", "");
   settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);
 }
 

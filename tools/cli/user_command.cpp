@@ -31,7 +31,7 @@ constexpr const char* kUserUsage =
     "  reset-password  --username NAME [--password-stdin]   (also ends its sessions)\n"
     "\n"
     "options:\n"
-    "  --store URL        the policy store: sqlite:/path/to/policy.db or\n"
+    "  --store URL        the policy store: sqlite:/path/to/sightline.db or\n"
     "                     postgresql://user@host:5432/database\n"
     "  --username NAME    the staff account\n"
     "  --role ROLE        dco, security, manager, compliance or admin\n"
@@ -183,9 +183,12 @@ int change_user(policy::Store& store, const UserOptions& options) {
 }  // namespace
 
 int run_user(int argc, const char* const* argv) {
-  if (argc >= 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-    std::fputs(kUserUsage, stdout);
-    return kExitOk;
+  // --help anywhere, as in `sightline user add --help`.
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+      std::fputs(kUserUsage, stdout);
+      return kExitOk;
+    }
   }
   UserOptions options;
   if (auto error = parse_options(argc, argv, options)) {
@@ -199,7 +202,7 @@ int run_user(int argc, const char* const* argv) {
     return kExitUsage;
   }
   if (!options.values.count("store")) {
-    std::fprintf(stderr, "error: --store is missing, e.g. --store sqlite:/var/lib/sightline/policy.db\n");
+    std::fprintf(stderr, "error: --store is missing, e.g. --store sqlite:/var/lib/sightline/sightline.db\n");
     return kExitUsage;
   }
   if (options.action != "list" && !options.values.count("username")) {
