@@ -63,7 +63,8 @@ const admin = (() => {
   }
 
   // Wires a form: on submit, validate, build the body, send it, report.
-  function handleForm(form, build, onSuccess) {
+  // onFailure, when given, runs after a refusal is shown.
+  function handleForm(form, build, onSuccess, onFailure) {
     form.setAttribute("novalidate", "");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -71,7 +72,11 @@ const admin = (() => {
       if (!checkLocally(form)) return;
       const request = build(form);
       const result = await admin.api(request.method || "POST", request.path, request.body);
-      if (!result.ok) { showError(form, result); return; }
+      if (!result.ok) {
+        showError(form, result);
+        if (onFailure) onFailure(result, form);
+        return;
+      }
       onSuccess(result, form);
     });
   }
@@ -108,6 +113,26 @@ const admin = (() => {
     return result.data;
   }
 
+  // Words the pages show for the API's review and booking states.
+  const STATE_LABELS = {
+    not_reviewed: "not reviewed",
+    pending_review: "waiting for review",
+    approved: "approved",
+    rejected: "rejected",
+    confirmed: "confirmed",
+    refused: "refused",
+  };
+
+  function stateLabel(state) { return STATE_LABELS[state] || text(state).replace(/_/g, " "); }
+
+  // Marks the link to the current page for sighted and screen-reader users.
+  function markCurrentPage() {
+    const currentFile = window.location.pathname.split("/").pop();
+    for (const link of document.querySelectorAll("header nav a")) {
+      if (link.getAttribute("href") === currentFile) link.setAttribute("aria-current", "page");
+    }
+  }
+
   function wireSignOut() {
     const button = document.getElementById("sign-out");
     if (!button) return;
@@ -119,8 +144,9 @@ const admin = (() => {
 
   document.addEventListener("DOMContentLoaded", () => {
     wireSignOut();
+    markCurrentPage();
     if (document.body.dataset.signedIn === "required") showAccount();
   });
 
-  return { api, handleForm, showStatus, fillTable, loadPeople, showAccount, text };
+  return { api, handleForm, showStatus, fillTable, loadPeople, showAccount, stateLabel, text };
 })();

@@ -7,22 +7,53 @@ async function loadRecipients(select, personId) {
   const result = await admin.api("GET", "/api/detained-individuals/" + encodeURIComponent(personId));
   for (const r of result.data.recipients || []) {
     const kind = r.kind === "legal" ? "legal adviser" : r.relationship;
-    select.append(new Option(r.full_name + " (" + kind + ", " + r.review_status + ")", r.id));
+    select.append(new Option(r.full_name + " (" + kind + ", " + admin.stateLabel(r.review_status) + ")", r.id));
   }
+}
+
+// Names of the bookings' people and recipients, so that staff read names, not record ids.
+async function bookingNames(bookings) {
+  const people = new Map();
+  const recipients = new Map();
+  const listed = await admin.api("GET", "/api/detained-individuals");
+  for (const person of listed.data.detained_individuals || []) {
+    people.set(person.id, person.centre_reference + " - " + person.recorded_name);
+  }
+  const personIds = [...new Set(bookings.map((b) => b.detained_individual_id))];
+  const details = await Promise.all(personIds.map((id) => admin.api("GET", "/api/detained-individuals/" + encodeURIComponent(id))));
+  for (const detail of details) {
+    for (const r of detail.data.recipients || []) recipients.set(r.id, r.full_name);
+  }
+  return { people, recipients };
 }
 
 async function refreshBookings() {
   const result = await admin.api("GET", "/api/bookings");
-  admin.fillTable(document.getElementById("bookings"), result.data.bookings || [],
-    (b) => [b.slot_local.replace("T", " "), b.detained_individual_id, b.recipient_id, b.kind, b.state, b.refusal_reason]);
+  const bookings = result.data.bookings || [];
+  const { people, recipients } = await bookingNames(bookings);
+  admin.fillTable(document.getElementById("bookings"), bookings, (b) => [
+    b.slot_local.replace("T", " "),
+    people.get(b.detained_individual_id) || "record " + b.detained_individual_id,
+    recipients.get(b.recipient_id) || "record " + b.recipient_id,
+    b.kind === "legal" ? "legal" : "social",
+    admin.stateLabel(b.state),
+    b.refusal_reason,
+  ]);
 }
+
+// Labels of the join links' holders, by the API's participant role.
+const LINK_HOLDERS = {
+  detained_individual: "Detained individual (terminal or tablet)",
+  recipient: "Recipient",
+  interpreter: "Interpreter",
+};
 
 function showLinks(links) {
   const list = document.getElementById("links");
   list.replaceChildren();
   for (const link of links) {
     const item = document.createElement("li");
-    item.textContent = link.role.replace("_", " ") + ": ";
+    item.textContent = (LINK_HOLDERS[link.role] || link.role) + ": ";
     const code = document.createElement("code");
     code.textContent = new URL(link.url, window.location.origin).href;
     item.append(code);
@@ -52,6 +83,11 @@ document.addEventListener("DOMContentLoaded", async () => {
       : "Booking " + booking.id + " is held until a risk assessment review approves the recipient.";
     admin.showStatus(f, message);
     showLinks(result.data.join_links || []);
+    refreshBookings();
+  }, () => {
+    // A refused request is recorded with its reason, so the list shows it.
+    // The links of an earlier booking are cleared so that nobody takes them for this request's.
+    showLinks([]);
     refreshBookings();
   });
 });

@@ -8,8 +8,23 @@ async function refreshPeople() {
   await admin.loadPeople(document.getElementById("person"));
 }
 
+// Shows the fields of the chosen kind of recipient: a relationship for a
+// caller, the section 84 details (firm, qualification) for a legal adviser.
+function showRecipientFields(form) {
+  const legal = form.elements.kind.value === "legal";
+  for (const [name, forLegal] of [["relationship", false], ["firm", true], ["qualification", true]]) {
+    const input = form.elements[name];
+    const shown = forLegal === legal;
+    input.parentElement.hidden = !shown;
+    input.required = shown;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   refreshPeople();
+  const recipientForm = document.getElementById("add-recipient");
+  recipientForm.elements.kind.addEventListener("change", () => showRecipientFields(recipientForm));
+  showRecipientFields(recipientForm);
   admin.handleForm(document.getElementById("add-person"), (f) => ({
     path: "/api/detained-individuals",
     body: {
@@ -35,7 +50,6 @@ document.addEventListener("DOMContentLoaded", () => {
     },
   }), (result, f) => {
     admin.showStatus(f, "Added recipient " + result.data.id + ". A risk assessment review must approve them before calls.");
-    f.elements.full_name.value = "";
-    f.elements.contact.value = "";
+    for (const name of ["full_name", "relationship", "contact", "firm", "qualification"]) f.elements[name].value = "";
   });
 });

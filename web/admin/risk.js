@@ -17,7 +17,7 @@ async function showRecipients(personId) {
     const label = document.createElement("label");
     label.htmlFor = box.id;
     label.className = "inline";
-    label.textContent = " " + r.full_name + " (" + (r.kind === "legal" ? "legal adviser" : r.relationship) + ", " + r.review_status + ")";
+    label.textContent = " " + r.full_name + " (" + (r.kind === "legal" ? "legal adviser" : r.relationship) + ", " + admin.stateLabel(r.review_status) + ")";
     const restrictionsLabel = document.createElement("label");
     restrictionsLabel.htmlFor = "restrictions-" + r.id;
     restrictionsLabel.textContent = "Restrictions for " + r.full_name;
@@ -33,7 +33,7 @@ async function showRecipients(personId) {
 async function refreshPending() {
   const result = await admin.api("GET", "/api/recipient-reviews");
   admin.fillTable(document.getElementById("pending"), result.data.pending_reviews || [],
-    (r) => [r.full_name, r.kind, r.centre_reference]);
+    (r) => [r.full_name, r.kind === "legal" ? "legal adviser" : "caller", r.centre_reference]);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

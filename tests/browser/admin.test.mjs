@@ -1,0 +1,414 @@
+// The admin pages in real Chromium against `sightline serve`. A centre
+// manager signs in and fills the forms as a user does: a detained individual
+// and a caller, a compact, a risk assessment that approves the caller, and a
+// call booked 24 hours ahead. The booking's terminal join link, opened now,
+// must be refused as outside its slot, on the page and in the relay's log. When the wall clock allows it, an
+// urgent booking of the next slot is joined from both links and must carry
+// video both ways.
+//
+// Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
+// SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const require = createRequire(import.meta.url);
+const { chromium, request: playwrightRequest } = require('playwright-core');
+
+const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const START_TIMEOUT_MS = 20_000;
+const STEP_TIMEOUT_MS = 10_000;
+const FIRST_FRAME_TIMEOUT_MS = 45_000;
+const DECODE_CHECK_MS = 3_000;
+const TIME_ZONE = 'Europe/London';
+// A join link opens this long before its slot starts (kJoinEarly in policy/join_token.h).
+const JOIN_EARLY_MS = 10 * 60_000;
+const SLOT_MS = 30 * 60_000;
+// The urgent booking needs its slot to start after the request reaches the relay.
+const MIN_LEAD_MS = 30_000;
+const MANAGER = { username: 'manager-hmd', password: 'correct horse battery staple 7' };
+const ADMIN = { username: 'admin', password: 'admin password for the browser test' };
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; run this test with ctest -L browser`);
+  return value;
+}
+
+const binary = requireEnv('SIGHTLINE_BINARY');
+const sourceDir = requireEnv('SIGHTLINE_SOURCE_DIR');
+const sharedDir = requireEnv('SIGHTLINE_SHARED_DIR');
+const artifactDir = requireEnv('SIGHTLINE_ARTIFACT_DIR');
+
+const clips = {
+  caller: path.join(sharedDir, 'testdata/video/talking_foreman_cif_15fps_4.3s.y4m'),
+  terminal: path.join(sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m'),
+};
+
+const screenshot = (page, name) => page.screenshot({ path: path.join(artifactDir, `admin-${name}.png`), fullPage: true });
+
+// Runs `sightline user add` for one staff account, password on standard input.
+function addUser(store, account, role, centreId) {
+  const args = ['user', 'add', '--store', store, '--username', account.username, '--role', role, '--password-stdin'];
+  if (centreId) args.push('--centre', String(centreId));
+  const result = spawnSync(binary, args, { input: `${account.password}\n`, encoding: 'utf8' });
+  assert.equal(result.status, 0, `sightline user add ${account.username} failed: ${result.stderr}`);
+}
+
+// Starts `sightline serve` with join tokens required (the default) and
+// resolves with its control port once it logs "listening".
+function startRelay(dataDir) {
+  const log = createWriteStream(path.join(artifactDir, 'admin-relay.log'));
+  const relay = spawn(binary, [
+    'serve',
+    '--control.port', '0',
+    '--media.first-port', '0',
+    '--media.workers', '1',
+    '--control.tls=true',
+    '--analysis.enabled=false',
+    '--data.directory', dataDir,
+    '--web.root', path.join(sourceDir, 'web'),
+    '--log.level', 'info',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  relay.stdout.pipe(log);
+  const events = [];
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the relay did not start listening in time')), START_TIMEOUT_MS);
+    relay.on('close', (code) => reject(new Error(`the relay exited with status ${code}; see admin-relay.log`)));
+    createInterface({ input: relay.stderr }).on('line', (line) => {
+      log.write(`${line}\n`);
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      events.push(entry);
+      if (entry.event === 'listening' && entry.component === 'control') {
+        clearTimeout(timer);
+        resolve(entry.port);
+      }
+    });
+  });
+  return { relay, ready, events, log };
+}
+
+function launchArgs(role) {
+  const args = ['--ignore-certificate-errors'];
+  if (role) {
+    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${clips[role]}`, '--autoplay-policy=no-user-gesture-required');
+  }
+  // Chromium's sandbox cannot start as root (CI runs as root).
+  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+  return args;
+}
+
+async function openBrowser(role, viewport) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: launchArgs(role) });
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'en-GB', timezoneId: TIME_ZONE });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const consoleLines = [];
+  page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) consoleLines.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return { role: role ?? 'admin', browser, page, consoleLines };
+}
+
+// The local wall-clock time of `date` in the centre's zone, as "2026-03-04T10:00".
+function localSlot(date) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(date).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+// Creates the centre through the API (the pages have no centre form): open
+// every day from 00:00 to 24:00, so that the next slot is always bookable.
+async function createCentre(baseURL) {
+  const api = await playwrightRequest.newContext({ baseURL, ignoreHTTPSErrors: true });
+  try {
+    const signedIn = await api.post('/api/session', { data: ADMIN });
+    assert.equal(signedIn.status(), 200, `admin sign-in failed: ${await signedIn.text()}`);
+    const windows = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+    const created = await api.post('/api/centres', { data: { name: 'Harmondsworth', time_zone: TIME_ZONE, windows } });
+    assert.equal(created.status(), 201, `creating the centre failed: ${await created.text()}`);
+    return (await created.json()).id;
+  } finally {
+    await api.dispose();
+  }
+}
+
+async function expectStatus(form, pattern) {
+  const status = form.locator('.status');
+  await status.waitFor({ state: 'visible' });
+  const text = await status.textContent();
+  assert.match(text, pattern, `the form's status shows "${text}"`);
+  assert.equal(await status.evaluate((element) => element.classList.contains('error')), false, `error status: ${text}`);
+}
+
+// Chooses the option of `select` whose label contains `text`, once it is loaded.
+async function chooseOption(select, text) {
+  const option = select.locator('option', { hasText: text });
+  await option.waitFor({ state: 'attached' });
+  await select.selectOption(await option.getAttribute('value'));
+}
+
+async function signIn(page, baseURL) {
+  await page.goto(`${baseURL}/admin/`);
+  await screenshot(page, 'sign-in');
+  await page.fill('#username', MANAGER.username);
+  await page.fill('#password', MANAGER.password);
+  await Promise.all([page.waitForURL(/\/admin\/people\.html$/), page.click('#sign-in button[type=submit]')]);
+  await page.locator('#who', { hasText: `${MANAGER.username} (manager)` }).waitFor();
+}
+
+async function addPersonAndCaller(page) {
+  const form = page.locator('#add-person');
+  // A missing required field is shown next to that field, and nothing is sent.
+  await form.locator('#centre_reference').fill('HMD-0412');
+  await form.locator('#log_name').fill('A. Okafor');
+  await form.locator('button[type=submit]').click();
+  const fieldError = form.locator('#recorded_name-error');
+  await fieldError.waitFor({ state: 'visible' });
+  assert.ok((await fieldError.textContent()).length > 0, 'no message next to the missing recorded name');
+  assert.equal(await form.locator('#recorded_name').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#people tr').count(), 0, 'a detained individual was added without a recorded name');
+  await screenshot(page, 'people-missing-field');
+
+  await form.locator('#recorded_name').fill('Adaeze Okafor');
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^Added detained individual \d+\.$/);
+  await page.locator('#people tr', { hasText: 'HMD-0412' }).waitFor();
+  assert.match(await page.locator('#people tr').first().textContent(), /HMD-0412.*Adaeze Okafor.*A\. Okafor/);
+
+  const recipient = page.locator('#add-recipient');
+  await chooseOption(recipient.locator('#person'), 'HMD-0412');
+  await recipient.locator('#kind').selectOption('social');
+  await recipient.locator('#full_name').fill('Chidi Okafor');
+  await recipient.locator('#relationship').fill('brother');
+  await recipient.locator('#contact').fill('chidi@example.org');
+  await recipient.locator('button[type=submit]').click();
+  await expectStatus(recipient, /^Added recipient \d+\./);
+  await screenshot(page, 'people');
+}
+
+async function recordCompact(page, baseURL) {
+  await page.goto(`${baseURL}/admin/compact.html`);
+  const form = page.locator('#compact');
+  await chooseOption(form.locator('#person'), 'HMD-0412');
+  await form.locator('#signed_on').fill(localSlot(new Date()).slice(0, 10));
+  await form.locator('#language').fill('Igbo');
+  await form.locator('#interpreted').check();
+  assert.equal(await form.locator('#witnessing_officer').inputValue(), MANAGER.username);
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^Compact recorded \(record \d+\)\.$/);
+  await screenshot(page, 'compact');
+}
+
+async function recordRiskAssessment(page, baseURL) {
+  await page.goto(`${baseURL}/admin/risk.html`);
+  const form = page.locator('#risk');
+  await chooseOption(form.locator('#person'), 'HMD-0412');
+  const box = form.locator('#recipient-list input[type=checkbox]');
+  await box.waitFor();
+  await box.check();
+  await form.locator('#recipient-list input:not([type=checkbox])').fill('no contact with children');
+  const reviewDate = new Date(Date.now() + 90 * 24 * 3600_000);
+  await form.locator('#review_date').fill(localSlot(reviewDate).slice(0, 10));
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^Risk assessment recorded; 1 recipient\(s\) approved\.$/);
+  await form.locator('#recipient-list label', { hasText: 'approved' }).waitFor();
+  assert.equal(await page.locator('#pending tr').count(), 0, 'the approved caller is still pending review');
+  await screenshot(page, 'risk');
+}
+
+// Fills and submits the booking form; returns the join links by role.
+async function requestBooking(page, slotStart, urgentReason) {
+  const form = page.locator('#booking');
+  await chooseOption(form.locator('#detained_individual_id'), 'HMD-0412');
+  await chooseOption(form.locator('#recipient_id'), 'Chidi Okafor');
+  await form.locator('#slot_local').fill(localSlot(slotStart));
+  await form.locator('#terminal').fill('terminal-1');
+  await form.locator('#urgent_reason').fill(urgentReason);
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, new RegExp(`^Booking \\d+ confirmed for ${localSlot(slotStart).replace('T', ' ')}\\.$`));
+  const items = page.locator('#links li');
+  await items.nth(1).waitFor();
+  const links = {};
+  for (const text of await items.allTextContents()) {
+    const [role, url] = text.split(': ');
+    links[role] = url;
+  }
+  const terminalHolder = 'Detained individual (terminal or tablet)';
+  assert.deepEqual(Object.keys(links).sort(), [terminalHolder, 'Recipient'], `join links: ${JSON.stringify(links)}`);
+  for (const url of Object.values(links)) assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/call\/\?token=/);
+  const row = page.locator('#bookings tr', { hasText: localSlot(slotStart).replace('T', ' ') });
+  await row.waitFor();
+  assert.match(await row.textContent(), /HMD-0412 - Adaeze Okafor.*Chidi Okafor.*social.*confirmed/);
+  return { terminal: links[terminalHolder], caller: links.Recipient };
+}
+
+// A request inside 24 hours without an urgent reason is refused, and the
+// page shows the recorded reason.
+async function checkShortNoticeRefused(page) {
+  const form = page.locator('#booking');
+  const slotStart = new Date(Math.ceil((Date.now() + 2 * 3600_000) / SLOT_MS) * SLOT_MS);
+  await form.locator('#slot_local').fill(localSlot(slotStart));
+  await form.locator('#urgent_reason').fill('');
+  await form.locator('button[type=submit]').click();
+  const status = form.locator('.status.error');
+  await status.waitFor();
+  assert.match(await status.textContent(), /24 hours are required unless an officer approves an urgent request/);
+  await page.locator('#bookings tr', { hasText: 'refused' }).waitFor();
+  await screenshot(page, 'booking-refused');
+}
+
+// The refusal is an incident report for the security team; the suspensions
+// page loads with nothing overdue.
+async function checkReportPages(page, baseURL) {
+  await page.goto(`${baseURL}/admin/incidents.html`);
+  const report = page.locator('#reports tr', { hasText: '24 hours are required' });
+  await report.waitFor();
+  // Only the security team marks reports reviewed, so a manager's page shows that the report waits.
+  assert.match(await report.textContent(), /short notice.*Waiting for the security team/);
+  await screenshot(page, 'incidents');
+  await page.goto(`${baseURL}/admin/suspensions.html`);
+  await page.locator('#overdue', { hasText: 'Nothing is overdue.' }).waitFor();
+  await screenshot(page, 'suspensions');
+}
+
+// A slot on the half hour about 48 hours ahead, well past the 24-hour notice.
+function slotAfterTomorrow() {
+  return new Date(Math.ceil((Date.now() + 48 * 3600_000) / SLOT_MS) * SLOT_MS);
+}
+
+// The next slot if its join links are open now, or null.
+function slotOpenNow() {
+  const next = new Date(Math.ceil((Date.now() + MIN_LEAD_MS) / SLOT_MS) * SLOT_MS);
+  return next.getTime() - Date.now() <= JOIN_EARLY_MS - MIN_LEAD_MS ? next : null;
+}
+
+async function openJoinLink(role, url) {
+  const side = await openBrowser(role, { width: 1000, height: 720 });
+  await side.page.goto(url);
+  return side;
+}
+
+async function checkRefusedOutsideSlot(url, events, sides) {
+  const side = await openJoinLink('terminal', url);
+  sides.push(side);
+  await side.page.waitForFunction(() => document.body.dataset.state === 'rejected');
+  const status = await side.page.locator('#status').textContent();
+  assert.match(status, /has not opened yet/, `the refused page shows "${status}"`);
+  await screenshot(side.page, 'join-too-early');
+  const refusal = events.find((entry) => entry.event === 'join_refused' && entry.admission === 'outside_slot');
+  assert.ok(refusal, 'the relay log has no join_refused entry with admission outside_slot');
+}
+
+async function sample(side) {
+  return side.page.evaluate(async () => {
+    const pc = window.sightlineCall.peerConnection;
+    let framesDecoded = 0;
+    if (pc) {
+      (await pc.getStats()).forEach((report) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'video') framesDecoded += report.framesDecoded ?? 0;
+      });
+    }
+    return { framesDecoded, state: window.sightlineCall.state };
+  });
+}
+
+async function checkLiveCall(links, sides) {
+  const pair = [await openJoinLink('terminal', links.terminal), await openJoinLink('caller', links.caller)];
+  sides.push(...pair);
+  const deadline = Date.now() + FIRST_FRAME_TIMEOUT_MS;
+  let samples;
+  for (;;) {
+    samples = await Promise.all(pair.map(sample));
+    if (samples.every((entry) => entry.state === 'live' && entry.framesDecoded > 0)) break;
+    if (Date.now() > deadline) throw new Error(`the booked call did not go live: ${JSON.stringify(samples)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, DECODE_CHECK_MS));
+  const later = await Promise.all(pair.map(sample));
+  pair.forEach((side, i) => {
+    assert.equal(later[i].state, 'live', `${side.role}: the page left the live state`);
+    assert.ok(later[i].framesDecoded > samples[i].framesDecoded,
+      `${side.role}: framesDecoded stayed at ${later[i].framesDecoded} for ${DECODE_CHECK_MS} ms`);
+  });
+  for (const side of pair) await screenshot(side.page, `call-${side.role}`);
+  console.log(`booked call live: ${JSON.stringify(later)}`);
+}
+
+async function main() {
+  for (const clip of Object.values(clips)) assert.ok(existsSync(clip), `test clip missing: ${clip}`);
+  mkdirSync(artifactDir, { recursive: true });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-admin-'));
+  const store = `sqlite:${path.join(dataDir, 'sightline.db')}`;
+  addUser(store, ADMIN, 'admin');
+  const { relay, ready, events, log } = startRelay(dataDir);
+  const sides = [];
+  try {
+    const port = await ready;
+    const baseURL = `https://127.0.0.1:${port}`;
+    const centreId = await createCentre(baseURL);
+    addUser(store, MANAGER, 'manager', centreId);
+
+    const staff = await openBrowser(null, { width: 1280, height: 900 });
+    sides.push(staff);
+    const { page } = staff;
+    await signIn(page, baseURL);
+    await addPersonAndCaller(page);
+    await recordCompact(page, baseURL);
+    await recordRiskAssessment(page, baseURL);
+
+    await page.goto(`${baseURL}/admin/booking.html`);
+    const ahead = await requestBooking(page, slotAfterTomorrow(), '');
+    await screenshot(page, 'booking');
+    await checkShortNoticeRefused(page);
+    await checkRefusedOutsideSlot(ahead.terminal, events, sides);
+    await checkReportPages(page, baseURL);
+
+    const now = slotOpenNow();
+    if (now) {
+      await page.goto(`${baseURL}/admin/booking.html`);
+      const urgent = await requestBooking(page, now, 'removal directions served today; his brother must be told');
+      await screenshot(page, 'booking-urgent');
+      await checkLiveCall(urgent, sides);
+    } else {
+      console.log('skipped the live booked call: the next slot opens for joining more than ' +
+        `${(JOIN_EARLY_MS - MIN_LEAD_MS) / 60_000} minutes from now, and a slot that has started cannot be booked`);
+    }
+  } catch (error) {
+    for (const side of sides) {
+      console.error(`--- ${side.role} console ---\n${side.consoleLines.join('\n')}`);
+      await side.page.screenshot({ path: path.join(artifactDir, `admin-${side.role}-failure.png`) }).catch(() => {});
+    }
+    throw error;
+  } finally {
+    for (const side of sides) await side.browser.close().catch(() => {});
+    relay.kill('SIGTERM');
+    await new Promise((resolve) => {
+      if (relay.exitCode !== null) resolve();
+      else relay.on('exit', resolve);
+    });
+    log.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(() => {
+  console.log('browser admin test passed');
+}, (error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
