@@ -4,7 +4,8 @@
 // call booked 24 hours ahead. The booking's terminal join link, opened now,
 // must be refused as outside its slot, on the page and in the relay's log. When the wall clock allows it, an
 // urgent booking of the next slot is joined from both links and must carry
-// video both ways.
+// video both ways. Last, the manager suspends the person, an appeal is lodged,
+// and the same manager is refused when deciding it.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
@@ -349,6 +350,71 @@ async function checkLiveCall(links, sides) {
   console.log(`booked call live: ${JSON.stringify(later)}`);
 }
 
+// A 3-day suspension made on the page is listed with its written notice. An
+// appeal lodged on the page is listed with its due time, 48 hours after it
+// was lodged. The manager who suspended may not decide it, so the decide form
+// shows the server's refusal.
+async function checkSuspensionAndAppeal(page, baseURL) {
+  await page.goto(`${baseURL}/admin/suspensions.html`);
+  const form = page.locator('#suspend');
+  await chooseOption(form.locator('#detained_individual_id'), 'HMD-0412');
+  await form.locator('#category').selectOption('recording_call');
+  await form.locator('#reasons').fill('Filmed the call screen with a smuggled phone.');
+  const starts = new Date();
+  await form.locator('#starts_at').fill(localSlot(starts));
+  await form.locator('#ends_at').fill(localSlot(new Date(starts.getTime() + 3 * 24 * 3600_000)));
+  await form.locator('#legal_access').fill('telephone calls to legal advisers from the welfare office');
+
+  // Over 7 days without a compliance authoriser: the page names the missing field and sends nothing.
+  await form.locator('#ends_at').fill(localSlot(new Date(starts.getTime() + 8 * 24 * 3600_000)));
+  await form.locator('button[type=submit]').click();
+  const authorisationError = form.locator('#authorised_by-error');
+  await authorisationError.waitFor({ state: 'visible' });
+  assert.match(await authorisationError.textContent(), /more than 7 days: enter the username of the compliance manager/);
+  assert.equal(await page.locator('#suspensions tr').count(), 0, 'a suspension over 7 days was recorded without authorisation');
+
+  await form.locator('#ends_at').fill(localSlot(new Date(starts.getTime() + 3 * 24 * 3600_000)));
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^Suspension \d+ recorded until /);
+  const suspensionId = (await form.locator('.status').textContent()).match(/^Suspension (\d+)/)[1];
+  const row = page.locator('#suspensions tr', { hasText: 'HMD-0412 - Adaeze Okafor' });
+  await row.waitFor();
+  assert.match(await row.textContent(), new RegExp(`^${suspensionId}HMD-0412 - Adaeze Okafor.*recording a call.*${MANAGER.username}`));
+  const notice = row.locator('a', { hasText: 'Written notice' });
+  assert.equal(await notice.getAttribute('href'), `/api/suspensions/${suspensionId}/notice`);
+  const printable = await page.request.get(`${baseURL}/api/suspensions/${suspensionId}/notice`);
+  assert.equal(printable.status(), 200, `the written notice: HTTP ${printable.status()}`);
+  assert.match(await printable.text(), /Filmed the call screen with a smuggled phone\./);
+  await screenshot(page, 'suspension');
+
+  const lodge = page.locator('#lodge');
+  await lodge.locator('#lodge_suspension_id').selectOption(suspensionId);
+  await lodge.locator('#appeal_reasons').fill('The phone was a calculator; no recording was made.');
+  await lodge.locator('#imminent_removal').selectOption('no');
+  await lodge.locator('button[type=submit]').click();
+  await expectStatus(lodge, /^Appeal \d+ lodged; a decision is due by \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$/);
+  const appealId = (await lodge.locator('.status').textContent()).match(/^Appeal (\d+)/)[1];
+  const appealRow = page.locator('#appeals tr').first();
+  await appealRow.waitFor();
+  const cells = await appealRow.locator('td').allTextContents();
+  assert.equal(cells[0], appealId);
+  assert.equal(cells[1], suspensionId);
+  const lodgedAt = new Date(`${cells[2].replace(' ', 'T')}:00Z`).getTime();
+  const dueAt = new Date(`${cells[3].replace(' ', 'T')}:00Z`).getTime();
+  // Both are local times of one zone, so their difference is 48 hours unless the clocks change in between.
+  assert.ok(Math.abs(dueAt - lodgedAt - 48 * 3600_000) <= 3600_000 + 60_000, `appeal row: ${cells.join(' | ')}`);
+
+  const decide = page.locator('#decide');
+  await decide.locator('#appeal_id').selectOption(appealId);
+  await decide.locator('#decision_outcome').fill('dismissed');
+  await decide.locator('button[type=submit]').click();
+  const refusal = decide.locator('.status.error');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), new RegExp(`${MANAGER.username} took the original decision; another manager must decide the appeal`));
+  assert.equal(await page.locator('#appeals tr').first().locator('td').nth(5).textContent(), '', 'the refused decision was recorded');
+  await screenshot(page, 'appeal-refused');
+}
+
 async function main() {
   for (const clip of Object.values(clips)) assert.ok(existsSync(clip), `test clip missing: ${clip}`);
   mkdirSync(artifactDir, { recursive: true });
@@ -388,6 +454,8 @@ async function main() {
       console.log('skipped the live booked call: the next slot opens for joining more than ' +
         `${(JOIN_EARLY_MS - MIN_LEAD_MS) / 60_000} minutes from now, and a slot that has started cannot be booked`);
     }
+    // Last, because a suspended person can book no social calls.
+    await checkSuspensionAndAppeal(page, baseURL);
   } catch (error) {
     for (const side of sides) {
       console.error(`--- ${side.role} console ---\n${side.consoleLines.join('\n')}`);
