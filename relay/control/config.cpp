@@ -47,6 +47,22 @@ std::string find_default_web_root() {
   return {};
 }
 
+void register_service_settings(Settings& settings) {
+  settings.add_string("store.url",
+                      "Policy store: sqlite:/path/file.db or postgresql://...; empty means sightline.db in "
+                      "data.directory.",
+                      "");
+  settings.add_boolean("admission.require-token",
+                       "Admit only participants with a valid join link from a confirmed booking.", true);
+  settings.add_boolean("calls.id-check",
+                       "Start booked calls in the ID-check state: no media between the parties until an "
+                       "officer has checked the caller's ID.",
+                       false);
+  settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
+  settings.add_string("analysis.models", "Directory of the imported models; empty means .cache/models.", "");
+  settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);
+}
+
 void register_relay_settings(Settings& settings) {
   settings.add_string("control.bind-address", "IP address of the HTTP and WebSocket server.", "127.0.0.1");
   settings.add_integer("control.port", "TCP port of the HTTP and WebSocket server; 0 picks a free port.", 8443, 0,

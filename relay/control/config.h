@@ -33,6 +33,10 @@ struct RelayConfig {
 // Registers every relay setting (control.*, media.*, log.*, data.*, web.*) with its default.
 void register_relay_settings(Settings& settings);
 
+// Registers the settings of the service around the relay that `sightline
+// serve` reads itself: store.url, admission.*, calls.id-check, analysis.*.
+void register_service_settings(Settings& settings);
+
 // Builds the config from registered settings and checks values that depend on
 // each other. Returns an error message, or nullopt with out filled in.
 std::optional<std::string> make_relay_config(const Settings& settings, RelayConfig& out);

@@ -34,21 +34,6 @@ constexpr std::chrono::seconds kJobInterval{60};
 // The participant sees this for every refusal; the log says why.
 constexpr const char* kOfficerRefusal = "Sign in to the staff console to join a call as an officer.";
 
-void register_service_settings(control::Settings& settings) {
-  settings.add_string("store.url",
-                      "Policy store: sqlite:/path/file.db or postgresql://...; empty means sightline.db in "
-                      "data.directory.",
-                      "");
-  settings.add_boolean("admission.require-token",
-                       "Admit only participants with a valid join link from a confirmed booking.", true);
-  settings.add_boolean("calls.id-check",
-                       "Start booked calls in the ID-check state: no media between the parties until an "
-                       "officer has checked the caller's ID.",
-                       false);
-  settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
-  settings.add_string("analysis.models", "Directory of the imported models; empty means .cache/models.", "");
-  settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);
-}
 
 // The join-token secret: made once with 32 random bytes and kept, owner-only,
 // in the data directory, so that links survive a restart.
@@ -79,7 +64,7 @@ std::optional<std::vector<uint8_t>> load_join_secret(const std::filesystem::path
 int run_serve(int argc, const char* const* argv) {
   control::Settings settings;
   control::register_relay_settings(settings);
-  register_service_settings(settings);
+  control::register_service_settings(settings);
   if (auto exit_code = apply_command_line(settings, argc, argv, "sightline serve [--config FILE] [options]",
                                           "Runs the relay, the call pages, the staff API and pages, and analysis.")) {
     return *exit_code;

@@ -197,6 +197,7 @@ TEST(RelayConfig, RejectsBadValues) {
 
 TEST(RelayConfig, ExampleFileLoads) {
   Settings settings = relay_settings();
+  register_service_settings(settings);
   const auto error = settings.load_file(std::string(SIGHTLINE_SOURCE_DIR) + "/config/sightline.example.toml");
   ASSERT_FALSE(error.has_value()) << *error;
   RelayConfig config;
