@@ -1,4 +1,4 @@
-// Which media may flow between two participants of a call in each phase.
+// The forwarding rules between two participants of a call in each phase.
 // The relay enforces the order's ID check here, not the pages: before the
 // officer has checked the caller's identity, the detained individual's
 // terminal neither sends nor receives anything, and a supervising officer
@@ -16,9 +16,9 @@ enum class MediaType : uint8_t { audio, video };
 const char* to_string(MediaType type);
 
 enum class CallPhase : uint8_t {
-  // The officer sees and talks to the caller; the terminal is held apart.
+  // The officer checks the caller's photo ID by video. The terminal is held apart.
   id_check,
-  // The parties see and hear each other; an officer may watch video only.
+  // The parties exchange audio and video. An officer may watch video only.
   live,
 };
 

@@ -16,6 +16,7 @@ namespace sightline::cli {
 
 std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   if (!setup.enabled) return nullptr;
+
   // The import tool's cache sits in the repository, beside web/.
   const std::string web_root = control::find_default_web_root();
   const std::filesystem::path repository =
@@ -29,6 +30,7 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
       return nullptr;
     }
   }
+
   analysis::AnalysisConfig config;
   config.threads = setup.threads;
   config.make_detectors = [models] {
@@ -45,6 +47,7 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
                {"score", alert.score}, {"box", {alert.box.x, alert.box.y, alert.box.width, alert.box.height}}});
     if (on_alert) on_alert(alert);
   };
+
   std::string error;
   auto service = analysis::AnalysisService::create(std::move(config), error);
   if (!service) {

@@ -31,7 +31,7 @@ namespace sightline::cli {
 namespace {
 
 constexpr std::chrono::seconds kJobInterval{60};
-// The participant sees this for every refusal; the log says why.
+// The message for an officer without a staff session. The log gives the reason.
 constexpr const char* kOfficerRefusal = "Sign in to the staff console to join a call as an officer.";
 
 
@@ -152,7 +152,7 @@ int run_serve(int argc, const char* const* argv) {
 
   hooks.call_ended = [&](const std::string& call_id, std::chrono::system_clock::time_point started,
                          std::chrono::system_clock::time_point ended) {
-    // Only booked calls are logged; the call log holds the compact's fields.
+    // Only booked calls are logged. The call log contains only the compact's fields.
     constexpr std::string_view kPrefix = "booking-";
     if (!call_id.starts_with(kPrefix)) return;
     int64_t booking_id = 0;
