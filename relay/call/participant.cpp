@@ -117,8 +117,7 @@ void Participant::start_tap(InboundStream& stream) {
   // One tapped video track per participant: the first video SSRC it sends.
   // NOTE: with simulcast this must become the lowest layer's SSRC, which the
   // relay does not tell apart yet (it negotiates one video stream).
-  if (setup_.tap == nullptr || tap_started_) return;
-  tap_started_ = true;
+  if (setup_.tap == nullptr || tap_keyframe_) return;
   tap_keyframe_ = std::make_shared<TapKeyframeFlag>();
   const std::string_view role = control::to_string(setup_.role);
   stream.tap_track = setup_.tap->on_track_start(

@@ -134,8 +134,8 @@ class Participant final : public TransportListener {
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
+  // Set once this participant's video track is offered to analysis.
   std::shared_ptr<TapKeyframeFlag> tap_keyframe_;
-  bool tap_started_ = false;
   uint64_t packets_forwarded_ = 0;
   uint64_t retransmissions_sent_ = 0;
 };

@@ -36,18 +36,18 @@ struct RelayTotals {
   int64_t participants = 0;
 };
 
-// The answer to a join.
+// The decision on a join request.
 struct JoinDecision {
-  // Set to refuse, with the message the participant sees; it must not reveal
-  // why (the hook logs the precise reason itself).
+  // The message shown to a rejected participant; set it to reject the join.
+  // It must not reveal the reason, which the hook logs itself.
   std::optional<std::string> refusal;
   // A call created by this join starts in the ID-check phase: no media
   // between the parties until set_call_phase(live).
   bool hold_for_id_check = false;
 };
 
-// What the relay asks the rest of the service. Both run on the control
-// thread, must not block it for long and must not call back into the Relay.
+// Callbacks from the relay to the rest of the service. They run on the
+// control thread, must not block it for long and must not call back into the Relay.
 struct RelayHooks {
   std::function<JoinDecision(const control::JoinMessage&, const control::HttpRequestInfo&)> admit;
   // Serves HTTP routes the relay does not own (pages, the staff API); nullopt
@@ -77,11 +77,11 @@ class Relay {
   // Ends every call and stops all threads. Idempotent.
   void stop();
 
-  // Moves a call between the ID check and live (media_gate.h) and tells its
-  // participants. Returns false when there is no such call.
+  // Moves a call between the ID check and live (media_gate.h) and sends the
+  // new state to its participants. Returns false when there is no such call.
   bool set_call_phase(const std::string& call_id, CallPhase phase);
-  // Ends a call for everyone at once: each participant is told the reason,
-  // then removed. Returns false when there is no such call.
+  // Ends a call for everyone at once: each participant receives the reason,
+  // then is removed. Returns false when there is no such call.
   bool end_call(const std::string& call_id, const std::string& reason);
   // The phase of a call, or nullopt when there is no such call.
   std::optional<CallPhase> call_phase(const std::string& call_id) const;

@@ -14,14 +14,17 @@
 
 namespace sightline::cli {
 
-std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
-  if (!setup.enabled) return nullptr;
-
-  // The import tool's cache sits in the repository, beside web/.
+std::filesystem::path configured_models_directory(const std::string& configured) {
   const std::string web_root = control::find_default_web_root();
   const std::filesystem::path repository =
       web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
-  const std::filesystem::path models = analysis::models_directory(setup.models, repository);
+  return analysis::models_directory(configured, repository);
+}
+
+std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
+  if (!setup.enabled) return nullptr;
+
+  const std::filesystem::path models = configured_models_directory(setup.models);
   for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile}) {
     if (!std::filesystem::exists(models / file)) {
       log::warn("analysis", "analysis off",

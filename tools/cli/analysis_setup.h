@@ -3,6 +3,7 @@
 // the models are missing.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,11 @@ struct AnalysisSetup {
 };
 
 std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup);
+
+// Returns the models directory: `configured` when not empty, else
+// SIGHTLINE_MODELS_DIR, else .cache/models in the repository found beside
+// web/ (the current directory when there is none), as the import tool writes it.
+std::filesystem::path configured_models_directory(const std::string& configured);
 
 // One line for a person reading the console: "alert raised: recording_device
 // (score 0.71) in call c1, participant caller".

@@ -1,7 +1,6 @@
 // sightline eval: runs the analysis detectors over a labelled image folder and
 // reports true and false positives, precision and recall per detector and label.
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -9,8 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "analysis/evaluation.h"
-#include "analysis/model_files.h"
-#include "relay/control/config.h"
+#include "tools/cli/analysis_setup.h"
 #include "tools/cli/command_line.h"
 #include "tools/cli/commands.h"
 
@@ -56,11 +54,8 @@ int run_eval(int argc, const char* const* argv) {
   }
   options.input_size = static_cast<int>(input_size);
   options.manifest = settings.get_string("eval.manifest");
-  // The import tool's cache sits in the repository, beside web/, as serve finds it.
-  const std::string web_root = control::find_default_web_root();
-  const std::filesystem::path repository =
-      web_root.empty() ? std::filesystem::current_path() : std::filesystem::path(web_root).parent_path();
-  options.models_dir = analysis::models_directory(settings.get_string("eval.models"), repository);
+  // The same models serve and demo use.
+  options.models_dir = configured_models_directory(settings.get_string("eval.models"));
   cv::setNumThreads(static_cast<int>(settings.get_integer("eval.threads")));
   const bool json = settings.get_boolean("eval.json");
 

@@ -142,6 +142,8 @@ function startTimer() {
 
 function sendJoin() {
   const join = { type: 'join', call: page.params.call, participant: page.params.participant, role: page.params.role };
+  // NOTE: a join link admits once, so a rejoin after a dropped connection
+  // sends a used token and `serve` rejects it unless admission.require-token is off.
   if (page.params.token) join.token = page.params.token;
   page.signalling.send(join);
   setState('connecting');
