@@ -227,10 +227,61 @@ CREATE TABLE incident_report_reviews (
 )
 )sql";
 
+// The records behind the officer's console. Incident reports gain the call,
+// the officer, the reason code and the alerts that led to them (no image is
+// ever stored). Alert decisions hold no personal data, so they stay when
+// retention deletes a person and can be counted per kind for tuning. A
+// welfare check holds a note about a person, so it goes with them. Alert
+// scores are kept as text in the shortest form that reads back exactly. The
+// relay numbers alerts from 1 at every start, so an alert is identified by its
+// call, id and time together.
+constexpr std::string_view kSupervisionSchema = R"sql(
+ALTER TABLE incident_reports ADD COLUMN call_id TEXT;
+ALTER TABLE incident_reports ADD COLUMN officer TEXT;
+ALTER TABLE incident_reports ADD COLUMN reason_code TEXT;
+CREATE TABLE incident_report_alerts (
+  incident_report_id INTEGER NOT NULL REFERENCES incident_reports(id) ON DELETE CASCADE,
+  alert_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  score TEXT NOT NULL,
+  raised_at TEXT NOT NULL,
+  PRIMARY KEY (incident_report_id, alert_id, raised_at)
+);
+CREATE TABLE alert_decisions (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER REFERENCES centres(id),
+  call_id TEXT NOT NULL,
+  alert_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  score TEXT NOT NULL,
+  raised_at TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('acknowledged', 'dismissed')),
+  officer TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  UNIQUE (call_id, alert_id, raised_at)
+);
+CREATE INDEX alert_decisions_by_centre ON alert_decisions (centre_id, kind);
+CREATE TABLE welfare_checks (
+  id INTEGER PRIMARY KEY,
+  centre_id INTEGER NOT NULL REFERENCES centres(id),
+  detained_individual_id INTEGER NOT NULL REFERENCES detained_individuals(id) ON DELETE CASCADE,
+  booking_id INTEGER REFERENCES bookings(id) ON DELETE CASCADE,
+  call_id TEXT NOT NULL,
+  note TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  completed_by TEXT,
+  completed_at TEXT,
+  CHECK ((completed_by IS NULL) = (completed_at IS NULL))
+);
+CREATE INDEX welfare_checks_by_centre ON welfare_checks (centre_id, completed_at)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "records, compact, risk assessment, bookings, suspensions, appeals, call log", kInitialSchema},
     {2, "daily availability, retention runs", kAuditSchema},
     {3, "staff accounts, sessions, staff audit log", kStaffSchema},
+    {4, "call incidents, alert decisions, welfare checks", kSupervisionSchema},
 };
 
 }  // namespace
