@@ -20,8 +20,8 @@ int64_t purge(Store& store, UtcTime now) {
     auto last_call = parse_utc(row.text(1));
     if (!last_call || now < retention_deadline(*last_call)) continue;
     // Foreign keys cascade to recipients, compacts, risk assessments,
-    // bookings, suspensions, appeals, call log and join tokens, and clear
-    // the links of incident reports.
+    // bookings, suspensions, appeals, call log, join tokens and welfare
+    // checks, and clear the links of incident reports.
     store.execute("DELETE FROM detained_individuals WHERE id = ?", {row.integer(0)});
     ++deleted;
   }

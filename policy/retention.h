@@ -17,8 +17,12 @@ constexpr std::chrono::months kRetentionPeriod{6};
 UtcTime retention_deadline(UtcTime last_call);
 
 // Deletes every person whose last call is at or past retention_deadline at
-// `now`, with all rows that belong to them. Incident reports are kept for
-// the annual audit with their links to the person and booking cleared.
+// `now`, with all rows that belong to them, welfare checks included.
+// Incident reports are kept for the annual audit with their links to the
+// person and booking cleared, and so are their alerts and the officers'
+// alert decisions, which name no one.
+// NOTE: an officer's free-text reason on a call incident is kept too, so the
+// console asks officers not to name people in it; purge does not scan it.
 // Returns how many people were deleted and records the run.
 // NOTE: a person who never had a call is not deleted here; their data stays
 // until a rule for people released without calls is agreed.

@@ -7,6 +7,7 @@
 #include "policy/call_log.h"
 #include "policy/join_token.h"
 #include "policy/retention.h"
+#include "policy/supervision.h"
 #include "policy/suspensions.h"
 #include "policy_fixture.h"
 
@@ -31,13 +32,25 @@ class RetentionTest : public PolicyTest {
                           .value();
     ASSERT_TRUE(Appeals(*store, clock).lodge(suspension.id, "I did not", false).ok());
     ASSERT_TRUE(record_call(*store, booking_id, at("2026-03-03T09:00:00Z"), std::chrono::seconds{1740}).ok());
+
+    // What the officer's console wrote during and after the call.
+    const std::string call_id = "booking-" + std::to_string(booking_id);
+    const AlertSummary alert{4, "recording_device", 0.81, at("2026-03-03T09:20:00Z")};
+    CallIncident incident{"call_ended", call_id, booking_id, std::nullopt, EndReason::recording, "", "dco.patel",
+                          {alert}, at("2026-03-03T09:21:00Z")};
+    report_call_incident(*store, incident);
+    ASSERT_TRUE(record_alert_decision(*store, centre_id, call_id, alert, AlertDecision::acknowledged, "dco.patel",
+                                      at("2026-03-03T09:20:30Z")));
+    request_welfare_check(*store, centre_id, std::nullopt, booking_id, call_id, "upset after the call", "dco.patel",
+                          at("2026-03-03T09:31:00Z"));
   }
 
   // Every text value in every column of every table that names the person,
   // their centre reference or a recipient.
   std::vector<std::string> remaining_personal_data() {
     const std::set<std::string> personal = {"Amara Okafor", "A. Okafor", "HMD-0412", "Chidi Okafor", "chidi@example.org",
-                                            "Ruth Mensah", "lent the tablet", "I did not"};
+                                            "Ruth Mensah", "lent the tablet", "I did not",
+                                            "upset after the call"};
     std::vector<std::string> found;
     for (const std::string& table : store->table_names()) {
       for (const std::string& column : store->column_names(table)) {
@@ -94,13 +107,19 @@ TEST_P(RetentionTest, DeletedAtSixMonthsPlusADay) {
   const auto left = remaining_personal_data();
   EXPECT_TRUE(left.empty()) << left.front();
   for (const char* table : {"recipients", "compacts", "recipient_approvals", "bookings", "booking_interpreters",
-                            "suspensions", "appeals", "call_log", "join_tokens", "notifications", "risk_assessments"}) {
+                            "suspensions", "appeals", "call_log", "join_tokens", "notifications", "risk_assessments",
+                            "welfare_checks"}) {
     EXPECT_EQ(store->query(std::string("SELECT COUNT(*) FROM ") + table).at(0).integer(0), 0) << table;
   }
   // Incident reports stay for the annual audit, unlinked from the person.
   EXPECT_EQ(store->query("SELECT id FROM incident_reports WHERE detained_individual_id IS NULL AND booking_id IS NULL").size(),
             incidents_before);
   EXPECT_EQ(store->query("SELECT individuals_deleted FROM retention_runs").at(0).integer(0), 1);
+  // The call incident keeps its call, officer, reason and alert; the alert
+  // decision names no one and stays for tuning.
+  EXPECT_EQ(store->query("SELECT officer, reason_code FROM incident_reports WHERE call_id IS NOT NULL").size(), 1u);
+  EXPECT_EQ(store->query("SELECT COUNT(*) FROM incident_report_alerts").at(0).integer(0), 1);
+  EXPECT_EQ(alert_decision_counts(*store, centre_id).at(0).acknowledged, 1);
   // The interpreter is a contractor, not the person's data.
   EXPECT_EQ(store->query("SELECT COUNT(*) FROM interpreters").at(0).integer(0), 1);
 }
