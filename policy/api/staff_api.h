@@ -57,12 +57,14 @@ class StaffApi {
   std::optional<control::HttpResponse> handle(const control::HttpRequestInfo& request, UtcTime now);
 
   StaffAccounts& accounts() { return accounts_; }
+  StaffSessions& sessions() { return sessions_; }
   StaffAuditLog& audit_log() { return audit_log_; }
+  // True when the Origin header is http(s)://<Host header> or one of allowed_origins.
+  bool origin_allowed(const control::HttpRequestInfo& request) const;
 
  private:
   control::HttpResponse dispatch(const control::HttpRequestInfo& request, UtcTime now);
   std::optional<control::HttpResponse> check_csrf(const control::HttpRequestInfo& request) const;
-  bool origin_allowed(const control::HttpRequestInfo& request) const;
 
   Store& store_;
   StaffApiConfig config_;

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "relay/base/log.h"
@@ -50,6 +51,10 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   bool set_call_phase(const std::string& call_id, CallPhase phase);
   bool end_call(const std::string& call_id, const std::string& reason);
   std::optional<CallPhase> call_phase(const std::string& call_id) const;
+  bool warn_call(const std::string& call_id, const std::string& reason);
+  std::vector<CallSnapshot> calls() const;
+  void send_staff(control::SessionId session, const nlohmann::json& message);
+  void close_staff(control::SessionId session, std::string reason);
   std::optional<std::string> start();
   void stop();
   uint16_t control_port() const { return server_ ? server_->port() : 0; }
@@ -84,6 +89,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   struct CallRecord {
     int worker = 0;
     CallPhase phase = CallPhase::live;
+    std::chrono::system_clock::time_point created = std::chrono::system_clock::now();
     // Set when the second party joins; the call log counts from here.
     std::optional<std::chrono::system_clock::time_point> parties_met;
     std::map<std::string, control::SessionId> participants;
@@ -93,6 +99,11 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   void handle_offer(control::SessionId id, Session& session, const control::OfferMessage& offer);
   void leave(control::SessionId id, Session& session);
   void send_error(control::SessionId id, std::string_view code, std::string_view message);
+  CallSnapshot snapshot(const std::string& call_id, const CallRecord& record) const;
+  // Tells the call_changed hook; call with mutex_ held.
+  void report_change(const std::string& call_id, const CallRecord& record);
+  void report_removal(const std::string& call_id);
+  bool is_staff_session(control::SessionId id) const;
   int choose_worker() const;
   void collect_metrics(control::MetricsWriter& writer) const;
 
@@ -106,6 +117,10 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   mutable std::mutex mutex_;  // guards sessions_ and calls_ for readers outside the control thread
   std::unordered_map<control::SessionId, Session> sessions_;
   std::unordered_map<std::string, CallRecord> calls_;
+  // Staff console sessions; its own lock, so that routing them never waits
+  // for call signalling.
+  mutable std::mutex staff_mutex_;
+  std::unordered_set<control::SessionId> staff_sessions_;
 };
 
 std::optional<std::string> Relay::Impl::start() {
@@ -129,7 +144,9 @@ std::optional<std::string> Relay::Impl::start() {
   }
 
   metrics_.add_collector([this](control::MetricsWriter& writer) { collect_metrics(writer); });
-  server_ = std::make_unique<control::ControlServer>(config_.control, *this, &metrics_);
+  control::ControlServerConfig server_config = config_.control;
+  if (hooks_.staff) server_config.websocket_paths.push_back(hooks_.staff->path);
+  server_ = std::make_unique<control::ControlServer>(std::move(server_config), *this, &metrics_);
   if (auto error = server_->start()) {
     stop();
     return "control server: " + *error;
@@ -152,7 +169,20 @@ void Relay::Impl::stop() {
   calls_.clear();
 }
 
+bool Relay::Impl::is_staff_session(control::SessionId id) const {
+  std::lock_guard lock(staff_mutex_);
+  return staff_sessions_.count(id) != 0;
+}
+
 void Relay::Impl::on_ws_open(control::SessionId id, const control::HttpRequestInfo& request) {
+  if (hooks_.staff && request.path == hooks_.staff->path) {
+    {
+      std::lock_guard lock(staff_mutex_);
+      staff_sessions_.insert(id);
+    }
+    if (hooks_.staff->open) hooks_.staff->open(id, request);
+    return;
+  }
   std::lock_guard lock(mutex_);
   Session session;
   session.request = request;
@@ -168,6 +198,10 @@ control::HttpResponse Relay::Impl::on_http(const control::HttpRequestInfo& reque
 }
 
 void Relay::Impl::on_ws_message(control::SessionId id, const nlohmann::json& message) {
+  if (is_staff_session(id)) {
+    if (hooks_.staff->message) hooks_.staff->message(id, message);
+    return;
+  }
   const control::ParsedClientMessage parsed = control::parse_client_message(message);
   if (!parsed) {
     send_error(id, control::error_code::kInvalidMessage, parsed.error);
@@ -195,6 +229,15 @@ void Relay::Impl::on_ws_message(control::SessionId id, const nlohmann::json& mes
 }
 
 void Relay::Impl::on_ws_close(control::SessionId id) {
+  bool staff = false;
+  {
+    std::lock_guard staff_lock(staff_mutex_);
+    staff = staff_sessions_.erase(id) != 0;
+  }
+  if (staff) {
+    if (hooks_.staff->close) hooks_.staff->close(id);
+    return;
+  }
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
@@ -248,6 +291,7 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
   session.joined = true;
   server_->send(id, control::make_joined(join.call, join.participant, others));
   server_->send(id, control::make_call_state(to_string(record.phase)));
+  report_change(join.call, record);
   log::info("signalling", "joined",
             {{"call", join.call}, {"participant", join.participant}, {"role", control::to_string(join.role)},
              {"worker", record.worker}});
@@ -344,6 +388,9 @@ void Relay::Impl::leave(control::SessionId id, Session& session) {
       hooks_.call_ended(call_id, *record.parties_met, std::chrono::system_clock::now());
     }
     calls_.erase(call_it);
+    report_removal(call_id);
+  } else {
+    report_change(call_id, record);
   }
   log::info("signalling", "left", {{"call", call_id}, {"participant", participant_id}, {"session", id}});
 }
@@ -359,6 +406,7 @@ bool Relay::Impl::set_call_phase(const std::string& call_id, CallPhase phase) {
   for (const auto& [participant_id, session] : record.participants) {
     server_->send(session, control::make_call_state(to_string(phase)));
   }
+  report_change(call_id, record);
   log::info("signalling", "call phase", {{"call", call_id}, {"phase", to_string(phase)}});
   return true;
 }
@@ -375,9 +423,62 @@ bool Relay::Impl::end_call(const std::string& call_id, const std::string& reason
     if (session != sessions_.end()) leave(session_id, session->second);
     server_->close(session_id, "call ended");
   }
-  calls_.erase(call_id);
+  // A call with no participants left was removed by leave(); one whose
+  // participants never joined fully is removed here.
+  if (calls_.erase(call_id) != 0) report_removal(call_id);
   log::info("signalling", "call ended", {{"call", call_id}, {"reason", reason}});
   return true;
+}
+
+bool Relay::Impl::warn_call(const std::string& call_id, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return false;
+  for (const auto& [participant_id, session_id] : it->second.participants) {
+    server_->send(session_id, control::make_warning(reason));
+  }
+  log::info("signalling", "call warned", {{"call", call_id}, {"reason", reason}});
+  return true;
+}
+
+std::vector<CallSnapshot> Relay::Impl::calls() const {
+  std::lock_guard lock(mutex_);
+  std::vector<CallSnapshot> result;
+  result.reserve(calls_.size());
+  for (const auto& [call_id, record] : calls_) result.push_back(snapshot(call_id, record));
+  std::sort(result.begin(), result.end(),
+            [](const CallSnapshot& a, const CallSnapshot& b) { return a.call_id < b.call_id; });
+  return result;
+}
+
+void Relay::Impl::send_staff(control::SessionId session, const nlohmann::json& message) {
+  if (server_) server_->send(session, message);
+}
+
+void Relay::Impl::close_staff(control::SessionId session, std::string reason) {
+  if (server_) server_->close(session, std::move(reason));
+}
+
+CallSnapshot Relay::Impl::snapshot(const std::string& call_id, const CallRecord& record) const {
+  CallSnapshot result;
+  result.call_id = call_id;
+  result.phase = record.phase;
+  result.created = record.created;
+  result.parties_met = record.parties_met;
+  for (const auto& [participant_id, session_id] : record.participants) {
+    const auto session = sessions_.find(session_id);
+    if (session == sessions_.end() || !session->second.joined) continue;
+    result.participants.push_back({participant_id, session->second.role});
+  }
+  return result;
+}
+
+void Relay::Impl::report_change(const std::string& call_id, const CallRecord& record) {
+  if (hooks_.call_changed) hooks_.call_changed(snapshot(call_id, record));
+}
+
+void Relay::Impl::report_removal(const std::string& call_id) {
+  if (hooks_.call_removed) hooks_.call_removed(call_id);
 }
 
 std::optional<CallPhase> Relay::Impl::call_phase(const std::string& call_id) const {
@@ -508,6 +609,10 @@ void Relay::stop() { impl_->stop(); }
 bool Relay::set_call_phase(const std::string& call_id, CallPhase phase) { return impl_->set_call_phase(call_id, phase); }
 bool Relay::end_call(const std::string& call_id, const std::string& reason) { return impl_->end_call(call_id, reason); }
 std::optional<CallPhase> Relay::call_phase(const std::string& call_id) const { return impl_->call_phase(call_id); }
+bool Relay::warn_call(const std::string& call_id, const std::string& reason) { return impl_->warn_call(call_id, reason); }
+std::vector<CallSnapshot> Relay::calls() const { return impl_->calls(); }
+void Relay::send_staff(control::SessionId session, const nlohmann::json& message) { impl_->send_staff(session, message); }
+void Relay::close_staff(control::SessionId session, std::string reason) { impl_->close_staff(session, std::move(reason)); }
 uint16_t Relay::control_port() const { return impl_->control_port(); }
 uint16_t Relay::media_port(int index) const { return impl_->media_port(index); }
 RelayTotals Relay::totals() const { return impl_->totals(); }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "relay/call/media_gate.h"
 #include "relay/call/media_tap.h"
@@ -46,6 +47,30 @@ struct JoinDecision {
   bool hold_for_id_check = false;
 };
 
+// A call as the control thread knows it, for the staff console.
+struct CallSnapshot {
+  struct Member {
+    std::string participant_id;
+    control::ParticipantRole role = control::ParticipantRole::caller;
+  };
+  std::string call_id;
+  CallPhase phase = CallPhase::live;
+  std::vector<Member> participants;  // in participant id order
+  std::chrono::system_clock::time_point created;
+  // When the second party joined; unset until both parties were present.
+  std::optional<std::chrono::system_clock::time_point> parties_met;
+};
+
+// The staff console's WebSocket endpoint. The relay only routes its
+// sessions: their messages never reach call signalling. These run on the
+// control thread with no relay lock held, so they may call into the Relay.
+struct StaffChannel {
+  std::string path = "/console/ws";
+  std::function<void(control::SessionId, const control::HttpRequestInfo&)> open;
+  std::function<void(control::SessionId, const nlohmann::json&)> message;
+  std::function<void(control::SessionId)> close;
+};
+
 // Callbacks from the relay to the rest of the service. They run on the
 // control thread, must not block it for long and must not call back into the Relay.
 struct RelayHooks {
@@ -61,6 +86,11 @@ struct RelayHooks {
       call_ended;
   // Analysis of the parties' video (never the officer's); it must outlive the relay.
   MediaTap* media_tap = nullptr;
+  // After every join, leave and phase change of a call, and once when it is gone.
+  std::function<void(const CallSnapshot&)> call_changed;
+  std::function<void(const std::string& call_id)> call_removed;
+  // Set to serve a staff console WebSocket at staff.path.
+  std::optional<StaffChannel> staff;
 };
 
 class Relay {
@@ -85,6 +115,15 @@ class Relay {
   bool end_call(const std::string& call_id, const std::string& reason);
   // The phase of a call, or nullopt when there is no such call.
   std::optional<CallPhase> call_phase(const std::string& call_id) const;
+  // Sends every participant of a call a warning with a reason code, which
+  // the call page shows in the participant's language. Returns false when
+  // there is no such call.
+  bool warn_call(const std::string& call_id, const std::string& reason);
+  // Every call, in call id order.
+  std::vector<CallSnapshot> calls() const;
+  // Sends a message to, or closes, a staff console session. Callable from any thread.
+  void send_staff(control::SessionId session, const nlohmann::json& message);
+  void close_staff(control::SessionId session, std::string reason);
 
   uint16_t control_port() const;
   // UDP port of media worker index, 0 when there is no such worker.

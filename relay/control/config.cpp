@@ -57,7 +57,7 @@ void register_service_settings(Settings& settings) {
   settings.add_boolean("calls.id-check",
                        "Start booked calls in the ID-check state: no media between the parties until an "
                        "officer has checked the caller's ID.",
-                       false);
+                       true);
   settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
   settings.add_string("analysis.models", "Directory of the imported models; empty means .cache/models.", "");
   settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);

@@ -12,6 +12,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -161,6 +162,10 @@ class ServerCore {
   void on_websocket_message(SessionId session, const json& message);
   void on_websocket_end(SessionId session, bool opened);
   void on_http_end(uint64_t connection);
+  bool is_websocket_path(const std::string& path) const {
+    return std::find(config_.websocket_paths.begin(), config_.websocket_paths.end(), path) !=
+           config_.websocket_paths.end();
+  }
 
   const ControlServerConfig config_;
   ControlHandler& handler_;
@@ -484,8 +489,8 @@ class HttpSession final : public HttpSessionBase, public std::enable_shared_from
   }
 
   void upgrade(http::request<http::string_body> request, HttpRequestInfo info) {
-    if (info.path != "/ws") {
-      respond(HttpResponse::error(404, "WebSocket upgrades are served only at /ws"), false, request.version(), false);
+    if (!server_.is_websocket_path(info.path)) {
+      respond(HttpResponse::error(404, "no WebSocket endpoint at " + info.path), false, request.version(), false);
       return;
     }
     if (server_.stopping_ || server_.sessions_.size() >= server_.config_.max_sessions) {
@@ -571,9 +576,9 @@ HttpResponse ServerCore::route(const HttpRequestInfo& info) {
     const std::string text = metrics_ != nullptr ? metrics_->render() : std::string();
     return HttpResponse{200, std::string(kPrometheusContentType), text};
   }
-  if (info.path == "/ws") {
-    if (!is_get) return HttpResponse::error(405, "use GET with a WebSocket upgrade for /ws");
-    return HttpResponse::error(426, "/ws accepts only WebSocket upgrades");
+  if (is_websocket_path(info.path)) {
+    if (!is_get) return HttpResponse::error(405, "use GET with a WebSocket upgrade for " + info.path);
+    return HttpResponse::error(426, info.path + " accepts only WebSocket upgrades");
   }
   if (static_files_) {
     if (auto response = static_files_->serve(info, connect_sources(info.host))) return std::move(*response);

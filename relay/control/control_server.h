@@ -52,6 +52,9 @@ struct ControlServerConfig {
   std::vector<std::string> self_signed_hosts;
   // Directory of the browser pages, served at / for GET and HEAD; empty serves none.
   std::string web_root;
+  // Paths that accept WebSocket upgrades; HttpRequestInfo::path tells the
+  // handler which one a session came in on.
+  std::vector<std::string> websocket_paths{"/ws"};
 };
 
 struct HttpRequestInfo {
@@ -94,7 +97,7 @@ class ControlHandler {
  public:
   virtual ~ControlHandler() = default;
 
-  // Called once the WebSocket upgrade at /ws has succeeded.
+  // Called once a WebSocket upgrade at one of websocket_paths has succeeded.
   virtual void on_ws_open(SessionId session, const HttpRequestInfo& request);
   // Called for each text message that is valid JSON. Invalid JSON, binary
   // messages and messages over max_message_bytes get a reply or a close from the server.

@@ -182,4 +182,6 @@ json make_call_ended(std::string_view reason) { return json{{"type", "call-ended
 
 json make_call_state(std::string_view state) { return json{{"type", "call-state"}, {"state", state}}; }
 
+json make_warning(std::string_view reason) { return json{{"type", "warning"}, {"reason", reason}}; }
+
 }  // namespace sightline::control

@@ -102,5 +102,8 @@ nlohmann::json make_error(std::string_view code, std::string_view message);
 nlohmann::json make_call_ended(std::string_view reason);
 // The call's phase: "id_check" (waiting for the officer's ID check) or "live".
 nlohmann::json make_call_state(std::string_view state);
+// An officer's warning to the participants, as a reason code (the reasons
+// an officer may end a call for, such as "recording").
+nlohmann::json make_warning(std::string_view reason);
 
 }  // namespace sightline::control

@@ -54,6 +54,7 @@ function startRelay(dataDir) {
     '--control.tls=true',
     // The pages are under test here, not admission or analysis.
     '--admission.require-token=false',
+    '--calls.id-check=false',
     '--analysis.enabled=false',
     '--data.directory', dataDir,
     '--web.root', path.join(sourceDir, 'web'),

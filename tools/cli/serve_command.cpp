@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "policy/api/console_hub.h"
 #include "policy/api/staff_api.h"
 #include "policy/api/staff_sessions.h"
 #include "policy/availability_record.h"
@@ -31,8 +32,52 @@ namespace sightline::cli {
 namespace {
 
 constexpr std::chrono::seconds kJobInterval{60};
-// The message for an officer without a staff session. The log gives the reason.
-constexpr const char* kOfficerRefusal = "Sign in to the staff console to join a call as an officer.";
+
+// The console hub's view of the relay.
+class RelayCallControl final : public policy::api::CallControl {
+ public:
+  explicit RelayCallControl(call::Relay& relay) : relay_(relay) {}
+  bool make_live(const std::string& call_id) override { return relay_.set_call_phase(call_id, call::CallPhase::live); }
+  bool end_call(const std::string& call_id, const std::string& reason) override {
+    return relay_.end_call(call_id, reason);
+  }
+  bool warn_call(const std::string& call_id, const std::string& reason) override {
+    return relay_.warn_call(call_id, reason);
+  }
+  void send(control::SessionId session, const nlohmann::json& message) override { relay_.send_staff(session, message); }
+  void close(control::SessionId session, const std::string& reason) override { relay_.close_staff(session, reason); }
+
+ private:
+  call::Relay& relay_;
+};
+
+policy::api::ConsoleCall console_call(const call::CallSnapshot& snapshot) {
+  policy::api::ConsoleCall call;
+  call.call_id = snapshot.call_id;
+  call.id_check = snapshot.phase == call::CallPhase::id_check;
+  call.parties_met = snapshot.parties_met.has_value();
+  for (const auto& member : snapshot.participants) {
+    call.participants.push_back({member.participant_id, std::string(control::to_string(member.role))});
+  }
+  return call;
+}
+
+policy::api::ConsoleAlertEvent console_alert(const analysis::Alert& alert) {
+  policy::api::ConsoleAlertEvent event;
+  event.id = alert.id;
+  event.raised = alert.state == analysis::AlertState::raised;
+  event.call_id = alert.call_id;
+  event.participant_id = alert.participant_id;
+  event.role = alert.role;
+  event.kind = std::string(analysis::to_string(alert.kind));
+  event.score = alert.score;
+  event.box[0] = alert.box.x;
+  event.box[1] = alert.box.y;
+  event.box[2] = alert.box.width;
+  event.box[3] = alert.box.height;
+  event.time = std::chrono::floor<std::chrono::seconds>(alert.time);
+  return event;
+}
 
 
 // The join-token secret: made once with 32 random bytes and kept, owner-only,
@@ -106,15 +151,18 @@ int run_serve(int argc, const char* const* argv) {
   api_config.dialect = dialect;
   api_config.join_secret = *secret;
   policy::api::StaffApi staff_api(*store, api_config);
-  policy::api::StaffSessions staff_sessions(*store);
   policy::JoinTokens join_tokens(*store, *secret);
   const bool require_token = settings.get_boolean("admission.require-token");
   const bool id_check = settings.get_boolean("calls.id-check");
 
   install_stop_signals();
+  call::Relay relay(config);
+  RelayCallControl call_control(relay);
+  policy::api::ConsoleHub console(staff_api, *store, store_mutex, call_control, clock);
   std::unique_ptr<analysis::AnalysisService> analysis_service =
       start_analysis(AnalysisSetup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
-                                   static_cast<int>(settings.get_integer("analysis.threads")), nullptr});
+                                   static_cast<int>(settings.get_integer("analysis.threads")),
+                                   [&console](const analysis::Alert& alert) { console.alert(console_alert(alert)); }});
 
   call::RelayHooks hooks;
   hooks.media_tap = analysis_service.get();
@@ -123,16 +171,13 @@ int run_serve(int argc, const char* const* argv) {
     return staff_api.handle(request, clock.now());
   };
   hooks.admit = [&](const control::JoinMessage& join, const control::HttpRequestInfo& request) {
-    std::lock_guard lock(store_mutex);
     call::JoinDecision decision;
     if (join.role == control::ParticipantRole::officer) {
-      const std::string cookie = policy::api::cookie_value(request.cookie, policy::api::kSessionCookieName);
-      if (cookie.empty() || !staff_sessions.resume(cookie, clock.now())) {
-        log::warn("admission", "refused", {{"call", join.call}, {"reason", "officer without a staff session"}});
-        decision.refusal = kOfficerRefusal;
-      }
+      decision.refusal = console.admit_officer(request.cookie, join.call, join.participant);
       return decision;
     }
+    decision.hold_for_id_check = id_check;
+    std::lock_guard lock(store_mutex);
     if (!require_token) return decision;
     const std::string token = join.token.value_or("");
     const std::optional<policy::TokenClaims> claims = policy::read_claims(token);
@@ -146,7 +191,6 @@ int run_serve(int argc, const char* const* argv) {
       decision.refusal = std::string(policy::participant_message(admission));
       return decision;
     }
-    decision.hold_for_id_check = id_check;
     return decision;
   };
 
@@ -169,7 +213,13 @@ int run_serve(int argc, const char* const* argv) {
     }
   };
 
-  call::Relay relay(config);
+  hooks.call_changed = [&console](const call::CallSnapshot& snapshot) { console.call_changed(console_call(snapshot)); };
+  hooks.call_removed = [&console](const std::string& call_id) { console.call_removed(call_id); };
+  hooks.staff = call::StaffChannel{
+      "/console/ws",
+      [&console](control::SessionId session, const control::HttpRequestInfo& request) { console.open(session, request); },
+      [&console](control::SessionId session, const nlohmann::json& message) { console.message(session, message); },
+      [&console](control::SessionId session) { console.close(session); }};
   relay.set_hooks(std::move(hooks));
   if (auto error = relay.start()) {
     log::error("serve", "start failed", {{"error", *error}});

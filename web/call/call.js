@@ -38,6 +38,22 @@ const END_REASONS = {
   'id-check-failed': 'reasonIdCheckFailed',
   'left': 'reasonYouLeft',
   'relay-stopped': 'reasonRelayStopped',
+  'officer-recording': 'reasonOfficerRecording',
+  'officer-dress': 'reasonOfficerDress',
+  'officer-abusive': 'reasonOfficerAbusive',
+  'officer-recipient_safety': 'reasonOfficerSafety',
+  'officer-centre_security': 'reasonOfficerSecurity',
+  'officer-other': 'reasonEndedByOfficer',
+};
+
+// Reasons an officer may give in a warning, and their catalogue keys.
+const WARNING_REASONS = {
+  recording: 'warningRecording',
+  dress: 'warningDress',
+  abusive: 'warningAbusive',
+  recipient_safety: 'warningSafety',
+  centre_security: 'warningSecurity',
+  other: 'warningOther',
 };
 
 const page = {
@@ -201,6 +217,16 @@ function finish(state, values) {
   setState(state, values);
 }
 
+// An officer's warning stays on screen until the person dismisses it; the
+// alert role makes screen readers announce it at once.
+function showWarning(key) {
+  const box = element('warning');
+  box.dataset.i18nKey = key;
+  element('warning-text').textContent = i18n.translate(key);
+  box.hidden = false;
+  element('warning-close').focus();
+}
+
 function endReasonText(reason) {
   const key = END_REASONS[reason];
   return key ? i18n.translate(key) : i18n.translate('reasonOther');
@@ -239,6 +265,9 @@ const handlers = {
   },
   'call-ended'(message) {
     finish('ended', { reason: endReasonText(message.reason) });
+  },
+  warning(message) {
+    showWarning(WARNING_REASONS[message.reason] ?? 'warningOther');
   },
   error(message) {
     if (message.code === 'transport-failed') {
@@ -293,6 +322,9 @@ function wireControls() {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
   });
+  element('warning-close').addEventListener('click', () => {
+    element('warning').hidden = true;
+  });
   element('leave').addEventListener('click', () => {
     page.signalling?.send({ type: 'leave' });
     finish('ended', { reason: endReasonText('left') });
@@ -335,6 +367,8 @@ async function setUpLanguage() {
     i18n.applyToDocument();
     renderState();
     renderTimer();
+    const warning = element('warning');
+    if (!warning.hidden) element('warning-text').textContent = i18n.translate(warning.dataset.i18nKey);
   });
   element('language-area').hidden = false;
 }

@@ -1,0 +1,122 @@
+// Shared parts of the browser tests: the environment ctest sets, starting
+// `sightline serve` and waiting until it listens, staff accounts through
+// `sightline user add`, and Chromium with fake media devices.
+//
+// Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
+// SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const require = createRequire(import.meta.url);
+export const { chromium, request: playwrightRequest } = require('playwright-core');
+
+const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
+const START_TIMEOUT_MS = 20_000;
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; run this test with ctest -L browser`);
+  return value;
+}
+
+export const env = {
+  binary: requireEnv('SIGHTLINE_BINARY'),
+  sourceDir: requireEnv('SIGHTLINE_SOURCE_DIR'),
+  sharedDir: requireEnv('SIGHTLINE_SHARED_DIR'),
+  artifactDir: requireEnv('SIGHTLINE_ARTIFACT_DIR'),
+};
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Runs `sightline user add` for one staff account, password on standard input.
+export function addUser(store, account, role, centreId) {
+  const args = ['user', 'add', '--store', store, '--username', account.username, '--role', role, '--password-stdin'];
+  if (centreId) args.push('--centre', String(centreId));
+  const result = spawnSync(env.binary, args, { input: `${account.password}\n`, encoding: 'utf8' });
+  assert.equal(result.status, 0, `sightline user add ${account.username} failed: ${result.stderr}`);
+}
+
+// Starts `sightline serve` over HTTPS on free ports with the repository's
+// pages, plus `args`. `ready` resolves with the control port once the log
+// says it listens; `events` collects the JSON log lines; the whole log goes
+// to ARTIFACT_DIR/<logName>.
+export function startServe({ dataDir, logName, args = [] }) {
+  const log = createWriteStream(path.join(env.artifactDir, logName));
+  const relay = spawn(env.binary, [
+    'serve',
+    '--control.port', '0',
+    '--media.first-port', '0',
+    '--media.workers', '1',
+    '--control.tls=true',
+    '--data.directory', dataDir,
+    '--web.root', path.join(env.sourceDir, 'web'),
+    '--log.level', 'info',
+    ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  relay.stdout.pipe(log);
+  const events = [];
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the relay did not start listening in time')), START_TIMEOUT_MS);
+    // 'close' comes after the last stderr line, so that the log holds the reason.
+    relay.on('close', (code) => reject(new Error(`the relay exited with status ${code}; see ${logName}`)));
+    createInterface({ input: relay.stderr }).on('line', (line) => {
+      log.write(`${line}\n`);
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      events.push(entry);
+      if (entry.event === 'listening' && entry.component === 'control') {
+        clearTimeout(timer);
+        resolve(entry.port);
+      }
+    });
+  });
+  const stop = async () => {
+    relay.kill('SIGTERM');
+    await new Promise((resolve) => {
+      if (relay.exitCode !== null || relay.signalCode !== null) resolve();
+      else relay.on('exit', resolve);
+    });
+    log.end();
+  };
+  return { relay, ready, events, log, stop };
+}
+
+// Launches Chromium; with `video`, its fake camera plays that Y4M file and
+// its fake microphone a tone. Console lines and failed responses are kept for
+// the failure report.
+export async function openBrowser({ name, video, viewport = { width: 1000, height: 720 } }) {
+  const args = ['--ignore-certificate-errors', '--autoplay-policy=no-user-gesture-required'];
+  if (video) {
+    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`);
+  }
+  // Chromium's sandbox cannot start as root (CI runs as root).
+  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'en-GB' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const consoleLines = [];
+  page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) consoleLines.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return { name, browser, context, page, consoleLines };
+}
+
+// Prints each browser's console and saves a screenshot of it, after a failure.
+export async function reportFailure(sides, prefix) {
+  for (const side of sides) {
+    console.error(`--- ${side.name} console ---\n${side.consoleLines.join('\n')}`);
+    await side.page.screenshot({ path: path.join(env.artifactDir, `${prefix}-${side.name}-failure.png`) }).catch(() => {});
+  }
+}
