@@ -1,6 +1,10 @@
 // The records the officer's console writes, as the staff pages see them:
-// welfare checks (list, mark complete) and alert decision counts per kind.
+// welfare checks (list, request, mark complete) and alert decision counts
+// per kind.
+#include <stdexcept>
+
 #include "policy/api/api_routes.h"
+#include "policy/join_token.h"
 #include "policy/supervision.h"
 
 namespace sightline::policy::api::routes {
@@ -36,6 +40,47 @@ control::HttpResponse list_welfare_checks(ApiContext& context) {
     list.push_back(welfare_check_json(check));
   }
   return json_response(200, {{"welfare_checks", list}});
+}
+
+control::HttpResponse request_welfare_check(ApiContext& context) {
+  const auto booking_id = context.optional_id("booking_id");
+  auto person_id = context.optional_id("detained_individual_id");
+  const std::string note = context.text("note");
+  std::string call_id = context.optional_text("call_id");
+  if (!booking_id && !person_id) {
+    throw ApiError{400, "detained_individual_id and booking_id are both missing; give at least one", "detained_individual_id", ""};
+  }
+
+  // The scope check runs on the booking's or the person's centre before
+  // anything is stored, so another centre's ids only get a 403.
+  int64_t centre_id = 0;
+  if (booking_id) {
+    auto rows = context.store.query("SELECT centre_id FROM bookings WHERE id = ?", {*booking_id});
+    if (rows.empty()) throw ApiError{404, "booking " + std::to_string(*booking_id) + " not found", "booking_id", ""};
+    centre_id = rows[0].integer(0);
+    context.require_centre(centre_id, "booking " + std::to_string(*booking_id));
+    if (call_id.empty()) call_id = call_id_for_booking(*booking_id);
+  }
+  if (person_id) {
+    const int64_t person_centre = context.scoped_individual(*person_id);
+    if (booking_id && person_centre != centre_id) {
+      throw ApiError{400, "booking " + std::to_string(*booking_id) + " is not a booking of detained individual " +
+                              std::to_string(*person_id),
+                     "booking_id", ""};
+    }
+    centre_id = person_centre;
+  }
+  if (call_id.empty()) throw ApiError{400, "call_id is missing; give the call after which the check is needed", "call_id", ""};
+
+  int64_t id = 0;
+  try {
+    id = policy::request_welfare_check(context.store, centre_id, person_id, booking_id, call_id, note,
+                                       context.staff().username, context.now);
+  } catch (const std::invalid_argument& error) {
+    throw ApiError{400, error.what(), "", ""};
+  }
+  context.audit("welfare_check_requested", "welfare check " + std::to_string(id), "", centre_id, call_id);
+  return json_response(201, welfare_check_json(*find_welfare_check(context.store, id)));
 }
 
 control::HttpResponse complete_welfare_check(ApiContext& context) {

@@ -118,6 +118,63 @@ TEST_F(SupervisionRoutesTest, CompleteRoleRefused) {
   EXPECT_FALSE(find_welfare_check(*store, check_a)->completed_at.has_value());
 }
 
+TEST_F(SupervisionRoutesTest, RequestFromBooking) {
+  auto response = call("POST", "/api/welfare-checks", sign_in("dco.a"),
+                       {{"booking_id", booking_a}, {"note", "quiet and withdrawn after the call"}});
+  ASSERT_EQ(response.status, 201) << response.body;
+  const auto body = json_of(response);
+  EXPECT_EQ(body["detained_individual_id"], person_a);
+  EXPECT_EQ(body["detained_individual_name"], "Amara Okafor");
+  EXPECT_EQ(body["booking_id"], booking_a);
+  EXPECT_EQ(body["call_id"], call_a());
+  EXPECT_EQ(body["requested_by"], "dco.a");
+  EXPECT_EQ(body["requested_at"], "2026-03-02T09:00:00Z");
+  EXPECT_EQ(audit_count("welfare_check_requested"), 1);
+}
+
+TEST_F(SupervisionRoutesTest, RequestBadInputRejected) {
+  const std::string dco = sign_in("dco.a");
+  auto no_note = call("POST", "/api/welfare-checks", dco, {{"booking_id", booking_a}});
+  EXPECT_EQ(no_note.status, 400);
+  EXPECT_EQ(json_of(no_note)["field"], "note");
+
+  auto nobody = call("POST", "/api/welfare-checks", dco, {{"note", "check on him"}});
+  EXPECT_EQ(nobody.status, 400);
+  EXPECT_EQ(json_of(nobody)["field"], "detained_individual_id");
+
+  auto no_call = call("POST", "/api/welfare-checks", dco, {{"detained_individual_id", person_a}, {"note", "check on her"}});
+  EXPECT_EQ(no_call.status, 400);
+  EXPECT_EQ(json_of(no_call)["field"], "call_id");
+
+  EXPECT_EQ(call("POST", "/api/welfare-checks", dco, {{"booking_id", booking_a + 100}, {"note", "x"}}).status, 404);
+  auto too_long = call("POST", "/api/welfare-checks", dco,
+                       {{"booking_id", booking_a}, {"note", std::string(kMaxOfficerTextBytes + 1, 'x')}});
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_EQ(audit_count("welfare_check_requested"), 0);
+}
+
+TEST_F(SupervisionRoutesTest, RequestOtherCentreRefused) {
+  const std::string dco_b = sign_in("dco.b");
+  const int64_t refusals_before = audit_count("access_refused");
+  EXPECT_EQ(call("POST", "/api/welfare-checks", dco_b, {{"booking_id", booking_a}, {"note", "x"}}).status, 403);
+  EXPECT_EQ(call("POST", "/api/welfare-checks", dco_b,
+                 {{"detained_individual_id", person_a}, {"call_id", "booking-1"}, {"note", "x"}}).status,
+            403);
+  EXPECT_EQ(audit_count("access_refused"), refusals_before + 2);
+  // Centre B's own person with centre A's booking.
+  EXPECT_EQ(call("POST", "/api/welfare-checks", dco_b,
+                 {{"detained_individual_id", person_b}, {"booking_id", booking_a}, {"note", "x"}}).status,
+            403);
+  EXPECT_EQ(list_welfare_checks(*store, std::nullopt, false).size(), 2u);
+}
+
+TEST_F(SupervisionRoutesTest, RequestRoleRefused) {
+  for (const char* username : {"security.a", "compliance", "admin"}) {
+    EXPECT_EQ(call("POST", "/api/welfare-checks", sign_in(username), {{"booking_id", booking_a}, {"note", "x"}}).status, 403)
+        << username;
+  }
+}
+
 TEST_F(SupervisionRoutesTest, OpenParameterValidated) {
   auto response = call("GET", "/api/welfare-checks?open=yes", sign_in("dco.a"));
   EXPECT_EQ(response.status, 400);
