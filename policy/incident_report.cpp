@@ -7,6 +7,7 @@ namespace sightline::policy {
 namespace {
 
 Value optional_id(std::optional<int64_t> id) { return id ? Value{*id} : Value{}; }
+std::string text_at(const Row& row, size_t column) { return row.is_null(column) ? "" : row.text(column); }
 std::optional<int64_t> id_at(const Row& row, size_t column) {
   if (row.is_null(column)) return std::nullopt;
   return row.integer(column);
@@ -30,10 +31,10 @@ int64_t report_refusal(Store& store, const Refusal& refusal, std::optional<int64
 
 std::vector<IncidentReport> list_incident_reports(Store& store) {
   std::vector<IncidentReport> reports;
-  for (const Row& row : store.query("SELECT id, centre_id, detained_individual_id, booking_id, kind, reason, created_at "
-                                    "FROM incident_reports ORDER BY id")) {
+  for (const Row& row : store.query("SELECT id, centre_id, detained_individual_id, booking_id, kind, reason, created_at, "
+                                    "call_id, officer, reason_code FROM incident_reports ORDER BY id")) {
     reports.push_back({row.integer(0), id_at(row, 1), id_at(row, 2), id_at(row, 3), row.text(4), row.text(5),
-                       parse_utc(row.text(6)).value_or(UtcTime{})});
+                       parse_utc(row.text(6)).value_or(UtcTime{}), text_at(row, 7), text_at(row, 8), text_at(row, 9)});
   }
   return reports;
 }

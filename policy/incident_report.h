@@ -1,5 +1,6 @@
 // Incident reports for the centre's security team. Every refused booking
-// creates one, with the refusal code and the reason.
+// creates one, with the refusal code and the reason, and so does every call
+// an officer ends and every ID check an officer rejects.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +19,14 @@ struct IncidentReport {
   std::optional<int64_t> centre_id;
   std::optional<int64_t> detained_individual_id;
   std::optional<int64_t> booking_id;
-  std::string kind;  // the refusal code, e.g. "short_notice"
+  std::string kind;  // the refusal code, e.g. "short_notice", or "call_ended" or "id_check_refused"
   std::string reason;
   UtcTime created_at;
+  // Set for reports the officer's console filed (policy/supervision.h) and
+  // empty for refused bookings.
+  std::string call_id;
+  std::string officer;
+  std::string reason_code;
 };
 
 // Inserts a report of `refusal`. Reasons name ids and times, never people,

@@ -21,8 +21,9 @@ UtcTime retention_deadline(UtcTime last_call);
 // Incident reports are kept for the annual audit with their links to the
 // person and booking cleared, and so are their alerts and the officers'
 // alert decisions, which name no one.
-// NOTE: an officer's free-text reason on a call incident is kept too, so the
-// console asks officers not to name people in it; purge does not scan it.
+// NOTE: an officer's free-text reason on a call incident is kept too, and
+// purge does not scan it, so the console should ask officers not to name
+// people in it.
 // Returns how many people were deleted and records the run.
 // NOTE: a person who never had a call is not deleted here; their data stays
 // until a rule for people released without calls is agreed.

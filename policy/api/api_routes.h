@@ -49,4 +49,10 @@ control::HttpResponse export_incident_reports(ApiContext& context);
 control::HttpResponse mark_incident_reviewed(ApiContext& context);
 control::HttpResponse list_audit_log(ApiContext& context);
 
+// supervision_routes.cpp: welfare checks and alert decision counts
+control::HttpResponse list_welfare_checks(ApiContext& context);
+control::HttpResponse request_welfare_check(ApiContext& context);
+control::HttpResponse complete_welfare_check(ApiContext& context);
+control::HttpResponse list_alert_decisions(ApiContext& context);
+
 }  // namespace sightline::policy::api::routes

@@ -62,6 +62,10 @@ constexpr std::array kRoutes = {
     Route{"GET",    "/api/incident-reports.csv", kSecurity | kManager | kCompliance | kAdmin, routes::export_incident_reports},
     Route{"POST",   "/api/incident-reports/{}/review", kSecurity, routes::mark_incident_reviewed},
     Route{"GET",    "/api/audit-log", kManager | kCompliance | kAdmin, routes::list_audit_log},
+    Route{"GET",    "/api/welfare-checks", kAnyRole, routes::list_welfare_checks},
+    Route{"POST",   "/api/welfare-checks", kDco | kManager, routes::request_welfare_check},
+    Route{"POST",   "/api/welfare-checks/{}/complete", kDco | kManager, routes::complete_welfare_check},
+    Route{"GET",    "/api/alert-decisions", kManager | kCompliance | kAdmin, routes::list_alert_decisions},
 };
 // clang-format on
 

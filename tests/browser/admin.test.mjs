@@ -4,7 +4,8 @@
 // call booked 24 hours ahead. The booking's terminal join link, opened now,
 // must be refused as outside its slot, on the page and in the relay's log. When the wall clock allows it, an
 // urgent booking of the next slot is joined from both links and must carry
-// video both ways. Last, the manager suspends the person, an appeal is lodged,
+// video both ways. A welfare check requested after the booking is listed and
+// marked complete. Last, the manager suspends the person, an appeal is lodged,
 // and the same manager is refused when deciding it.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
@@ -283,10 +284,43 @@ async function checkReportPages(page, baseURL) {
   await report.waitFor();
   // Only the security team marks reports reviewed, so a manager's page shows that the report waits.
   assert.match(await report.textContent(), /short notice.*Waiting for the security team/);
+  // A manager also sees the officers' alert decisions, none yet.
+  await page.locator('#decision-status', { hasText: 'No alert has been acknowledged or dismissed yet.' }).waitFor();
   await screenshot(page, 'incidents');
   await page.goto(`${baseURL}/admin/suspensions.html`);
   await page.locator('#overdue', { hasText: 'Nothing is overdue.' }).waitFor();
   await screenshot(page, 'suspensions');
+}
+
+// A welfare check requested after the booked call, as the officer's console
+// requests it through the staff API, is listed open on the welfare page. The
+// manager marks it complete, and it leaves the open list.
+async function checkWelfarePage(page, baseURL, joinLink) {
+  const callId = new URL(joinLink).searchParams.get('call');
+  const bookingId = Number(callId.replace(/^booking-/, ''));
+  const note = 'tearful when the call ended; ask how she is';
+  const requested = await page.request.post(`${baseURL}/api/welfare-checks`, {
+    data: { booking_id: bookingId, note },
+    headers: { Origin: baseURL },
+  });
+  assert.equal(requested.status(), 201, `requesting the welfare check failed: ${await requested.text()}`);
+  const checkId = (await requested.json()).id;
+
+  await page.goto(`${baseURL}/admin/welfare.html`);
+  const row = page.locator('#checks tr', { hasText: note });
+  await row.waitFor();
+  assert.match(await row.textContent(), new RegExp(`^${checkId}.*Adaeze Okafor${callId}${note}${MANAGER.username}`));
+  await page.locator('#welfare-status', { hasText: '1 welfare check is open.' }).waitFor();
+  await screenshot(page, 'welfare-open');
+
+  await row.getByRole('button', { name: `Mark check ${checkId} complete` }).click();
+  await page.locator('#welfare-status', { hasText: `Welfare check ${checkId} marked complete.` }).waitFor();
+  await row.waitFor({ state: 'detached' });
+  await page.getByLabel('Show completed checks too').check();
+  const completed = page.locator('#checks tr', { hasText: note });
+  await completed.waitFor();
+  assert.match(await completed.textContent(), new RegExp(`${MANAGER.username} at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC$`));
+  await screenshot(page, 'welfare-completed');
 }
 
 // A slot on the half hour about 48 hours ahead, well past the 24-hour notice.
@@ -445,6 +479,7 @@ async function main() {
     await checkShortNoticeRefused(page);
     await checkRefusedOutsideSlot(ahead.terminal, events, sides);
     await checkReportPages(page, baseURL);
+    await checkWelfarePage(page, baseURL, ahead.terminal);
 
     const now = slotOpenNow();
     if (now) {

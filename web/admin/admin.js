@@ -121,6 +121,8 @@ const admin = (() => {
     rejected: "rejected",
     confirmed: "confirmed",
     refused: "refused",
+    call_ended: "call ended by an officer",
+    id_check_refused: "ID check rejected",
   };
 
   function stateLabel(state) { return STATE_LABELS[state] || text(state).replace(/_/g, " "); }

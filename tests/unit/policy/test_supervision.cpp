@@ -132,6 +132,10 @@ TEST_P(SupervisionTest, CallIncidentInSecurityTeamList) {
   ASSERT_EQ(reports.size(), before + 1);
   EXPECT_EQ(reports.back().kind, "call_ended");
   EXPECT_EQ(reports.back().reason, "shouted at the officer");
+  EXPECT_EQ(reports.back().call_id, call_id);
+  EXPECT_EQ(reports.back().officer, "dco.patel");
+  EXPECT_EQ(reports.back().reason_code, "abusive");
+  EXPECT_EQ(reports.back().booking_id, booking_id);
 }
 
 TEST_P(SupervisionTest, IdCheckRefusalWithoutBooking) {
