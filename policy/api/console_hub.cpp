@@ -73,6 +73,9 @@ struct ConsoleHub::Impl {
     std::optional<int64_t> centre_id;
     std::optional<UtcTime> ended_at;
     std::string end_reason;  // the code the officer gave, if an officer ended it
+    // Every alert raised in the call, kept after the console stops showing
+    // it, for the incident report; dismissed ones leave.
+    std::map<uint64_t, AlertSummary> alert_history;
   };
   struct AlertEntry {
     ConsoleAlertEvent raised;
@@ -210,12 +213,9 @@ struct ConsoleHub::Impl {
     }
   }
 
-  std::vector<AlertSummary> alert_summaries(const std::string& call_id) const {
+  static std::vector<AlertSummary> alert_summaries(const CallEntry& entry) {
     std::vector<AlertSummary> summaries;
-    for (const auto& [id, entry] : alerts) {
-      if (entry.raised.call_id != call_id || entry.decision == "dismissed") continue;
-      summaries.push_back({id, entry.raised.kind, entry.raised.score, entry.raised.time});
-    }
+    for (const auto& [id, summary] : entry.alert_history) summaries.push_back(summary);
     return summaries;
   }
 
@@ -266,12 +266,14 @@ struct ConsoleHub::Impl {
       }
     }
     entry.decision = std::string(to_string(decision));
+    auto call = calls.find(call_id);
+    if (decision == AlertDecision::dismissed && call != calls.end()) call->second.alert_history.erase(alert_id);
     broadcast(centre, {{"type", "alert"}, {"alert", alert_json(entry)}});
     if (!entry.active) {
       broadcast(centre, {{"type", "alert-removed"}, {"alert", alert_id}});
       alerts.erase(it);
     }
-    if (auto call = calls.find(call_id); call != calls.end()) broadcast_call(call->second);
+    if (call != calls.end()) broadcast_call(call->second);
     lock.unlock();
     audit(officer.account, decision == AlertDecision::acknowledged ? "alert_acknowledged" : "alert_dismissed",
           "alert " + std::to_string(alert_id), "kind=" + summary.kind, centre, call_id);
@@ -308,7 +310,7 @@ struct ConsoleHub::Impl {
     incident.reason = *reason;
     incident.reason_text = text;
     incident.officer = officer.account.username;
-    incident.alerts = alert_summaries(entry.call.call_id);
+    incident.alerts = alert_summaries(entry);
     entry.end_reason = std::string(to_string(*reason));
     lock.unlock();
 
@@ -357,7 +359,7 @@ struct ConsoleHub::Impl {
     incident.reason = EndReason::other;
     incident.reason_text = std::string(refusal->description) + (text.empty() ? "" : ": " + text);
     incident.officer = officer.account.username;
-    incident.alerts = alert_summaries(entry.call.call_id);
+    incident.alerts = alert_summaries(entry);
     entry.end_reason = "id_check_refused";
     lock.unlock();
 
@@ -563,6 +565,7 @@ void ConsoleHub::alert(const ConsoleAlertEvent& event) {
     entry.raised = event;
     entry.centre_id = call->second.centre_id;
     entry.active = true;
+    call->second.alert_history[event.id] = AlertSummary{event.id, event.kind, event.score, event.time};
     d.broadcast(entry.centre_id, {{"type", "alert"}, {"alert", Impl::alert_json(entry)}});
   } else {
     auto it = d.alerts.find(event.id);

@@ -41,12 +41,13 @@ const clips = {
 
 const screenshot = (page, name) => page.screenshot({ path: path.join(env.artifactDir, `console-${name}.png`), fullPage: true });
 
-// Foreman (no phone) for LEAD_IN_SECONDS, then the phone clip, as one 640x352
-// 15 fps Y4M for Chromium's fake camera.
+// Foreman (no phone) for LEAD_IN_SECONDS, then the phone clip three times
+// (the phone is raised twice in each), as one 640x352 15 fps Y4M for
+// Chromium's fake camera.
 function composeCallerClip(directory) {
   const output = path.join(directory, 'caller.y4m');
   const result = spawnSync('ffmpeg', [
-    '-v', 'error', '-y', '-stream_loop', '-1', '-i', clips.foreman, '-i', clips.phone,
+    '-v', 'error', '-y', '-stream_loop', '-1', '-i', clips.foreman, '-stream_loop', '2', '-i', clips.phone,
     '-filter_complex',
     `[0:v]scale=428:352,pad=640:352:106:0,setsar=1,fps=15,trim=duration=${LEAD_IN_SECONDS},setpts=PTS-STARTPTS[lead];` +
       '[1:v]fps=15,setsar=1,setpts=PTS-STARTPTS[phone];[lead][phone]concat=n=2:v=1:a=0[out]',
@@ -268,12 +269,40 @@ async function checkOtherCentreRefused(officerB, baseURL, callId) {
   assert.equal(http, 403, `a crafted join-links request for another centre's booking answered ${http}`);
 }
 
+// Opening a live call's video: frames arrive, audio never does.
+async function checkOpenVideo(officer) {
+  await officer.page.click('#open-video');
+  const watched = await waitFor('the live call\'s video on the console', async () => {
+    const sample = await officer.page.evaluate(async () => {
+      const pc = window.sightlineConsole.link?.media?.pc;
+      const result = { framesDecoded: 0, audioPackets: 0 };
+      if (!pc) return result;
+      (await pc.getStats()).forEach((report) => {
+        if (report.type !== 'inbound-rtp') return;
+        if (report.kind === 'video') result.framesDecoded += report.framesDecoded ?? 0;
+        if (report.kind === 'audio') result.audioPackets += report.packetsReceived ?? 0;
+      });
+      return result;
+    });
+    return { ok: sample.framesDecoded > 30, ...sample };
+  });
+  assert.equal(watched.audioPackets, 0, `the officer received call audio: ${JSON.stringify(watched)}`);
+  await screenshot(officer.page, 'video-open');
+  await officer.page.click('#close-video');
+}
+
 async function endForRecording(officer, caller, terminal, callId) {
   const card = officer.page.locator('.alert-card[data-kind="recording_device"]').first();
-  await card.locator('button', { hasText: 'End call' }).click();
+  await card.locator('button', { hasText: 'Acknowledge' }).click();
+  await officer.page.locator('.alert-card.decided[data-kind="recording_device"]').first().waitFor();
+  await officer.page.locator(`#call-rows tr[data-call="${callId}"] button`).click();
+  await officer.page.click('#end-call');
   const dialog = officer.page.locator('#end-dialog');
   await dialog.waitFor();
-  assert.equal(await dialog.locator('input[value="recording"]').isChecked(), true, 'the end dialog did not suggest "recording"');
+  // Without a reason the dialog does not send.
+  await dialog.locator('button[value="end"]').click();
+  assert.equal(await dialog.evaluate((d) => d.open), true, 'the end dialog closed without a reason');
+  await dialog.locator('input[value="recording"]').check();
   await screenshot(officer.page, 'end-dialog');
   await dialog.locator('button[value="end"]').click();
   await officer.page.locator('#panel-status', { hasText: /Call ended\. Incident report \d+ filed/ }).waitFor();
@@ -308,7 +337,8 @@ async function checkRecords(baseURL, callId, reportId) {
   await admin.dispose();
   const actions = (username) => audit.filter((entry) => entry.username === username).map((entry) => entry.action);
   const steps = actions(DCO_A.username);
-  for (const action of ['sign_in', 'console_opened', 'id_check_opened', 'id_check_confirmed', 'call_ended', 'incident_reported']) {
+  for (const action of ['sign_in', 'console_opened', 'id_check_opened', 'id_check_confirmed', 'alert_acknowledged',
+    'call_video_opened', 'call_ended', 'incident_reported']) {
     assert.ok(steps.includes(action), `the audit log has no ${action} by ${DCO_A.username}: ${steps.join(', ')}`);
   }
   for (const entry of audit.filter((e) => e.username === DCO_A.username && /^(id_check|call_)/.test(e.action))) {
@@ -382,6 +412,7 @@ async function main() {
     await signInToConsole(officerB, baseURL, DCO_B);
     await checkOtherCentreRefused(officerB, baseURL, callA);
 
+    await checkOpenVideo(officer);
     const report = await endForRecording(officer, caller, terminal, callA);
     await checkRecords(baseURL, callA, report);
   } catch (error) {

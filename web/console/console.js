@@ -513,6 +513,8 @@ async function signOut() {
 }
 
 function main() {
+  // For tests and support: the console's state, including the officer's own media connection.
+  window.sightlineConsole = view;
   element('sign-in').addEventListener('submit', signIn);
   element('sign-out').addEventListener('click', signOut);
   element('close-panel').addEventListener('click', closePanel);

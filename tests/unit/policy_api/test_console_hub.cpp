@@ -223,6 +223,14 @@ TEST_F(ConsoleHubTest, EndingACallFilesAReportWithItsAlerts) {
   raise_alert(11, call_a);
   raise_alert(12, call_a, "inappropriate_dress");
   ASSERT_TRUE(send_message(officer, {{"type", "dismiss"}, {"alert", 12}})["ok"].get<bool>());
+  // Acknowledged, then no longer seen: it leaves the console but stays with the call.
+  ASSERT_TRUE(send_message(officer, {{"type", "acknowledge"}, {"alert", 11}})["ok"].get<bool>());
+  ConsoleAlertEvent cleared;
+  cleared.id = 11;
+  cleared.raised = false;
+  cleared.call_id = call_a;
+  hub->alert(cleared);
+  EXPECT_EQ(control.of_type(officer, "alert-removed").back()["alert"], 11);
 
   EXPECT_FALSE(send_message(officer, {{"type", "end"}, {"call", call_a}, {"reason", "because"}})["ok"].get<bool>());
   EXPECT_FALSE(send_message(officer, {{"type", "end"}, {"call", call_a}, {"reason", "other"}})["ok"].get<bool>());
