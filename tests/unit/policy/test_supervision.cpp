@@ -125,6 +125,21 @@ TEST_P(SupervisionTest, CallIncidentStoredWithAlerts) {
   EXPECT_EQ(alerts[1].raised_at, at("2026-03-03T09:08:03Z"));
 }
 
+TEST_P(SupervisionTest, AlertScoreRoundedToFourPlaces) {
+  CallIncident incident = ended(EndReason::recording);
+  // The analysis scores are floats: 0.74f is 0.7400000095367432 as a double.
+  incident.alerts = {alert(1, "recording_device", 0.74f, kSlot), alert(2, "recording_device", 1.0, kSlot),
+                     alert(3, "recording_device", 0.123456, kSlot), alert(4, "recording_device", 0.0, kSlot)};
+  const int64_t id = report_call_incident(*store, incident);
+  auto rows = store->query("SELECT score FROM incident_report_alerts WHERE incident_report_id = ? ORDER BY alert_id", {id});
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].text(0), "0.74");
+  EXPECT_EQ(rows[1].text(0), "1");
+  EXPECT_EQ(rows[2].text(0), "0.1235");
+  EXPECT_EQ(rows[3].text(0), "0");
+  EXPECT_EQ(incident_alerts(*store, id).at(0).score, 0.74);
+}
+
 TEST_P(SupervisionTest, CallIncidentInSecurityTeamList) {
   const size_t before = list_incident_reports(*store).size();
   report_call_incident(*store, ended(EndReason::abusive, "shouted at the officer"));
