@@ -232,7 +232,7 @@ CREATE TABLE incident_report_reviews (
 // ever stored). Alert decisions hold no personal data, so they stay when
 // retention deletes a person and can be counted per kind for tuning. A
 // welfare check holds a note about a person, so it goes with them. Alert
-// scores are kept as text in the shortest form that reads back exactly. The
+// scores are kept as decimal text rounded to 4 places. The
 // relay numbers alerts from 1 at every start, so an alert is identified by its
 // call, id and time together.
 constexpr std::string_view kSupervisionSchema = R"sql(

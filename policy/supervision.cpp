@@ -39,12 +39,20 @@ std::optional<int64_t> optional_integer(const Row& row, size_t column) {
 
 UtcTime stored_time(const Row& row, size_t column) { return parse_utc(row.text(column)).value_or(UtcTime{}); }
 
-// The shortest decimal text that reads back as the same double.
+// A score as decimal text with at most kScoreDecimals places and no trailing
+// zeros, so that a float score from the analysis (0.74f is 0.7400000095...)
+// reads as "0.74" in the CSV export.
+constexpr int kScoreDecimals = 4;
 std::string format_score(double score) {
-  char buffer[32];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, score);
+  char buffer[64];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, score, std::chars_format::fixed, kScoreDecimals);
   if (error != std::errc()) return "0";
-  return std::string(buffer, end);
+  std::string text(buffer, end);
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
 }
 
 double parse_score(const std::string& text) {

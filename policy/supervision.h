@@ -37,7 +37,7 @@ std::string_view describe(EndReason reason);
 struct AlertSummary {
   uint64_t alert_id = 0;
   std::string kind;    // the analysis kind, e.g. "recording_device"
-  double score = 0.0;  // from 0 to 1
+  double score = 0.0;  // from 0 to 1, stored rounded to 4 decimal places
   UtcTime raised_at{};
 };
 

@@ -87,7 +87,7 @@ std::string alerts_text(const std::vector<StoredAlert>& alerts) {
 nlohmann::json alerts_json(const std::vector<StoredAlert>& alerts) {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredAlert& alert : alerts) {
-    // std::to_chars wrote the score text, and std::from_chars reads it back exactly.
+    // report_call_incident wrote the score as plain decimal text.
     double score = 0.0;
     std::from_chars(alert.score.data(), alert.score.data() + alert.score.size(), score);
     list.push_back({{"alert_id", alert.alert_id}, {"kind", alert.kind}, {"score", score},

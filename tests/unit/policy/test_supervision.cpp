@@ -2,10 +2,16 @@
 // welfare checks, with their input checks.
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <stdexcept>
 
 #include "policy/incident_report.h"
+#include "policy/schema.h"
+#include "policy/sqlite_store.h"
 #include "policy/supervision.h"
 #include "policy_fixture.h"
 
@@ -123,6 +129,21 @@ TEST_P(SupervisionTest, CallIncidentStoredWithAlerts) {
   EXPECT_EQ(alerts[1].kind, "recording_device");
   EXPECT_EQ(alerts[1].score, 0.74);
   EXPECT_EQ(alerts[1].raised_at, at("2026-03-03T09:08:03Z"));
+}
+
+TEST_P(SupervisionTest, AlertScoreRoundedToFourPlaces) {
+  CallIncident incident = ended(EndReason::recording);
+  // The analysis scores are floats: 0.74f is 0.7400000095367432 as a double.
+  incident.alerts = {alert(1, "recording_device", 0.74f, kSlot), alert(2, "recording_device", 1.0, kSlot),
+                     alert(3, "recording_device", 0.123456, kSlot), alert(4, "recording_device", 0.0, kSlot)};
+  const int64_t id = report_call_incident(*store, incident);
+  auto rows = store->query("SELECT score FROM incident_report_alerts WHERE incident_report_id = ? ORDER BY alert_id", {id});
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].text(0), "0.74");
+  EXPECT_EQ(rows[1].text(0), "1");
+  EXPECT_EQ(rows[2].text(0), "0.1235");
+  EXPECT_EQ(rows[3].text(0), "0");
+  EXPECT_EQ(incident_alerts(*store, id).at(0).score, 0.74);
 }
 
 TEST_P(SupervisionTest, CallIncidentInSecurityTeamList) {
@@ -344,6 +365,54 @@ TEST_P(SupervisionTest, WelfareChecksOpenFirst) {
   ASSERT_EQ(every_centre.size(), 3u);
   EXPECT_EQ(every_centre[2].id, elsewhere);
   EXPECT_EQ(every_centre[2].detained_individual_name, "Noor Haddad");
+}
+
+// A store written before migration 4, with a refused booking's report, is
+// upgraded when opened: the old report reads with empty call fields and the
+// new tables take records.
+TEST(SupervisionMigration, UpgradesVersionThreeStore) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("sightline-v3-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string script =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL);";
+    for (const Migration& migration : migrations()) {
+      if (migration.version > 3) continue;
+      script += std::string(migration.sql) + ";INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) +
+                ", 'before', '2026-01-01T00:00:00Z');";
+    }
+    script +=
+        "INSERT INTO centres (id, name, time_zone) VALUES (1, 'Harmondsworth', 'Europe/London');"
+        "INSERT INTO incident_reports (centre_id, kind, reason, created_at) "
+        "VALUES (1, 'short_notice', 'requested 2h before the slot', '2026-01-02T10:00:00Z');";
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, script.c_str(), nullptr, nullptr, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+
+  auto store = SqliteStore::open(path.string());
+  EXPECT_EQ(store->schema_version(), migrations().back().version);
+  const auto reports = list_incident_reports(*store);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, "short_notice");
+  EXPECT_EQ(reports[0].call_id, "");
+  EXPECT_EQ(reports[0].officer, "");
+  EXPECT_EQ(reports[0].reason_code, "");
+  EXPECT_TRUE(incident_alerts(*store, reports[0].id).empty());
+
+  CallIncident incident{"id_check_refused", "booking-3", std::nullopt, 1, EndReason::other, "no photo ID", "dco.patel",
+                        {}, parse_utc("2026-01-03T10:00:00Z").value()};
+  EXPECT_GT(report_call_incident(*store, incident), reports[0].id);
+  store.reset();
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
 }
 
 }  // namespace
