@@ -12,18 +12,12 @@
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 
-const require = createRequire(import.meta.url);
-const { chromium, request: playwrightRequest } = require('playwright-core');
+import { addUser, env, openBrowser as launch, playwrightRequest, reportFailure, startServe } from './harness.mjs';
 
-const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
-const START_TIMEOUT_MS = 20_000;
 const STEP_TIMEOUT_MS = 10_000;
 const FIRST_FRAME_TIMEOUT_MS = 45_000;
 const DECODE_CHECK_MS = 3_000;
@@ -36,95 +30,18 @@ const MIN_LEAD_MS = 30_000;
 const MANAGER = { username: 'manager-hmd', password: 'correct horse battery staple 7' };
 const ADMIN = { username: 'admin', password: 'admin password for the browser test' };
 
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set; run this test with ctest -L browser`);
-  return value;
-}
-
-const binary = requireEnv('SIGHTLINE_BINARY');
-const sourceDir = requireEnv('SIGHTLINE_SOURCE_DIR');
-const sharedDir = requireEnv('SIGHTLINE_SHARED_DIR');
-const artifactDir = requireEnv('SIGHTLINE_ARTIFACT_DIR');
-
 const clips = {
-  caller: path.join(sharedDir, 'testdata/video/talking_foreman_cif_15fps_4.3s.y4m'),
-  terminal: path.join(sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m'),
+  caller: path.join(env.sharedDir, 'testdata/video/talking_foreman_cif_15fps_4.3s.y4m'),
+  terminal: path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m'),
 };
 
-const screenshot = (page, name) => page.screenshot({ path: path.join(artifactDir, `admin-${name}.png`), fullPage: true });
+const screenshot = (page, name) => page.screenshot({ path: path.join(env.artifactDir, `admin-${name}.png`), fullPage: true });
 
-// Runs `sightline user add` for one staff account, password on standard input.
-function addUser(store, account, role, centreId) {
-  const args = ['user', 'add', '--store', store, '--username', account.username, '--role', role, '--password-stdin'];
-  if (centreId) args.push('--centre', String(centreId));
-  const result = spawnSync(binary, args, { input: `${account.password}\n`, encoding: 'utf8' });
-  assert.equal(result.status, 0, `sightline user add ${account.username} failed: ${result.stderr}`);
-}
-
-// Starts `sightline serve` with join tokens required (the default) and
-// resolves with its control port once it logs "listening".
-function startRelay(dataDir) {
-  const log = createWriteStream(path.join(artifactDir, 'admin-relay.log'));
-  const relay = spawn(binary, [
-    'serve',
-    '--control.port', '0',
-    '--media.first-port', '0',
-    '--media.workers', '1',
-    '--control.tls=true',
-    // The booked call here goes live without an officer; tests/browser/console.test.mjs has the ID check.
-    '--calls.id-check=false',
-    '--analysis.enabled=false',
-    '--data.directory', dataDir,
-    '--web.root', path.join(sourceDir, 'web'),
-    '--log.level', 'info',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  relay.stdout.pipe(log);
-  const events = [];
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the relay did not start listening in time')), START_TIMEOUT_MS);
-    relay.on('close', (code) => reject(new Error(`the relay exited with status ${code}; see admin-relay.log`)));
-    createInterface({ input: relay.stderr }).on('line', (line) => {
-      log.write(`${line}\n`);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      events.push(entry);
-      if (entry.event === 'listening' && entry.component === 'control') {
-        clearTimeout(timer);
-        resolve(entry.port);
-      }
-    });
-  });
-  return { relay, ready, events, log };
-}
-
-function launchArgs(role) {
-  const args = ['--ignore-certificate-errors'];
-  if (role) {
-    args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${clips[role]}`, '--autoplay-policy=no-user-gesture-required');
-  }
-  // Chromium's sandbox cannot start as root (CI runs as root).
-  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-  return args;
-}
-
+// A staff browser (no role) or a call page's browser whose fake camera plays the role's clip.
 async function openBrowser(role, viewport) {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: launchArgs(role) });
-  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'en-GB', timezoneId: TIME_ZONE });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const consoleLines = [];
-  page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) consoleLines.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
-  return { role: role ?? 'admin', browser, page, consoleLines };
+  const side = await launch({ name: role ?? 'admin', video: role ? clips[role] : undefined, viewport, timezoneId: TIME_ZONE });
+  side.page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return { ...side, role: role ?? 'admin' };
 }
 
 // The local wall-clock time of `date` in the centre's zone, as "2026-03-04T10:00".
@@ -453,11 +370,17 @@ async function checkSuspensionAndAppeal(page, baseURL) {
 
 async function main() {
   for (const clip of Object.values(clips)) assert.ok(existsSync(clip), `test clip missing: ${clip}`);
-  mkdirSync(artifactDir, { recursive: true });
+  mkdirSync(env.artifactDir, { recursive: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-admin-'));
   const store = `sqlite:${path.join(dataDir, 'sightline.db')}`;
   addUser(store, ADMIN, 'admin');
-  const { relay, ready, events, log } = startRelay(dataDir);
+  const serve = startServe({
+    dataDir,
+    logName: 'admin-relay.log',
+    // The booked call here goes live without an officer; tests/browser/console.test.mjs has the ID check.
+    args: ['--calls.id-check=false', '--analysis.enabled=false'],
+  });
+  const { ready, events } = serve;
   const sides = [];
   try {
     const port = await ready;
@@ -494,19 +417,11 @@ async function main() {
     // Last, because a suspended person can book no social calls.
     await checkSuspensionAndAppeal(page, baseURL);
   } catch (error) {
-    for (const side of sides) {
-      console.error(`--- ${side.role} console ---\n${side.consoleLines.join('\n')}`);
-      await side.page.screenshot({ path: path.join(artifactDir, `admin-${side.role}-failure.png`) }).catch(() => {});
-    }
+    await reportFailure(sides, 'admin');
     throw error;
   } finally {
     for (const side of sides) await side.browser.close().catch(() => {});
-    relay.kill('SIGTERM');
-    await new Promise((resolve) => {
-      if (relay.exitCode !== null) resolve();
-      else relay.on('exit', resolve);
-    });
-    log.end();
+    await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

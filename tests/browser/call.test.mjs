@@ -7,103 +7,29 @@
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { env, openBrowser, reportFailure, startServe } from './harness.mjs';
 
-const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const MEASURE_MS = 20_000;
 const SAMPLE_INTERVAL_MS = 250;
 const MAX_STALL_MS = 1000;
-const START_TIMEOUT_MS = 20_000;
 const FIRST_FRAME_TIMEOUT_MS = 45_000;
 const CALL_ID = 'browser-call';
 
-function requireEnv(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set; run this test with ctest -L browser`);
-  return value;
-}
-
-const binary = requireEnv('SIGHTLINE_BINARY');
-const sourceDir = requireEnv('SIGHTLINE_SOURCE_DIR');
-const sharedDir = requireEnv('SIGHTLINE_SHARED_DIR');
-const artifactDir = requireEnv('SIGHTLINE_ARTIFACT_DIR');
-
 // Each side's fake camera plays a different real clip, so a page showing its own video would be noticed.
 const clips = {
-  caller: path.join(sharedDir, 'testdata/video/talking_foreman_cif_15fps_4.3s.y4m'),
-  terminal: path.join(sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m'),
+  caller: path.join(env.sharedDir, 'testdata/video/talking_foreman_cif_15fps_4.3s.y4m'),
+  terminal: path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m'),
 };
 
-// Starts `sightline serve` on free ports and resolves with its control port
-// once the log says it listens. The relay's log goes to relay.log.
-function startRelay(dataDir) {
-  const log = createWriteStream(path.join(artifactDir, 'relay.log'));
-  const relay = spawn(binary, [
-    'serve',
-    '--control.port', '0',
-    '--media.first-port', '0',
-    '--media.workers', '1',
-    '--control.tls=true',
-    // The pages are under test here, not admission or analysis.
-    '--admission.require-token=false',
-    '--calls.id-check=false',
-    '--analysis.enabled=false',
-    '--data.directory', dataDir,
-    '--web.root', path.join(sourceDir, 'web'),
-    '--log.level', 'info',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  relay.stdout.pipe(log);
-  const events = [];
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the relay did not start listening in time')), START_TIMEOUT_MS);
-    // 'close' comes after the last stderr line, so that relay.log holds the reason.
-    relay.on('close', (code) => reject(new Error(`the relay exited with status ${code}; see relay.log`)));
-    createInterface({ input: relay.stderr }).on('line', (line) => {
-      log.write(`${line}\n`);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      events.push(entry);
-      if (entry.event === 'listening' && entry.component === 'control') {
-        clearTimeout(timer);
-        resolve(entry.port);
-      }
-    });
-  });
-  return { relay, ready, events, log };
-}
-
 async function openPage(role, port, viewport, language) {
-  const args = [
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${clips[role]}`,
-    // The relay's certificate is self-signed; only this test ignores that.
-    '--ignore-certificate-errors',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
-  // Chromium's sandbox cannot start as root (CI runs as root).
-  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
-  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  const consoleLines = [];
-  page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  const side = await openBrowser({ name: role, video: clips[role], viewport });
   const query = new URLSearchParams({ call: CALL_ID, participant: `${role}-1`, role, lang: language });
-  await page.goto(`https://127.0.0.1:${port}/call/?${query}`);
-  return { role, browser, page, consoleLines };
+  await side.page.goto(`https://127.0.0.1:${port}/call/?${query}`);
+  return { ...side, role };
 }
 
 // Inbound video frames decoded and inbound audio packets received, from getStats().
@@ -176,9 +102,15 @@ async function measure(sides) {
 
 async function main() {
   for (const clip of Object.values(clips)) assert.ok(existsSync(clip), `test clip missing: ${clip}`);
-  mkdirSync(artifactDir, { recursive: true });
+  mkdirSync(env.artifactDir, { recursive: true });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-browser-'));
-  const { relay, ready, events, log } = startRelay(dataDir);
+  const serve = startServe({
+    dataDir,
+    logName: 'relay.log',
+    // The pages are under test here, not admission, the ID check or analysis.
+    args: ['--admission.require-token=false', '--calls.id-check=false', '--analysis.enabled=false'],
+  });
+  const { ready, events } = serve;
   const sides = [];
   try {
     const port = await ready;
@@ -192,10 +124,10 @@ async function main() {
 
     const results = await measure(sides);
     for (const side of sides) {
-      await side.page.screenshot({ path: path.join(artifactDir, `call-${side.role}.png`) });
+      await side.page.screenshot({ path: path.join(env.artifactDir, `call-${side.role}.png`) });
     }
     const summary = { measuredMs: MEASURE_MS, sampleIntervalMs: SAMPLE_INTERVAL_MS, sides: results };
-    writeFileSync(path.join(artifactDir, 'call-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(path.join(env.artifactDir, 'call-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     console.log(JSON.stringify(summary));
 
     for (const result of results) {
@@ -212,19 +144,11 @@ async function main() {
     assert.ok(results[0].frameWidth > 0 && results[0].frameWidth <= 176,
       `the caller should receive the terminal camera (QCIF), got frames ${results[0].frameWidth} wide`);
   } catch (error) {
-    for (const side of sides) {
-      console.error(`--- ${side.role} console ---\n${side.consoleLines.join('\n')}`);
-      await side.page.screenshot({ path: path.join(artifactDir, `call-${side.role}-failure.png`) }).catch(() => {});
-    }
+    await reportFailure(sides, 'call');
     throw error;
   } finally {
     for (const side of sides) await side.browser.close().catch(() => {});
-    relay.kill('SIGTERM');
-    await new Promise((resolve) => {
-      if (relay.exitCode !== null) resolve();
-      else relay.on('exit', resolve);
-    });
-    log.end();
+    await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
