@@ -16,7 +16,7 @@ using nlohmann::json;
 constexpr const char* kComponent = "console";
 constexpr std::string_view kBookingPrefix = "booking-";
 
-// Why an officer may refuse the ID check, with the words for the incident report.
+// A reason code for rejecting the ID check, with its description for the incident report.
 struct IdRefusal {
   const char* code;
   const char* description;
@@ -55,7 +55,7 @@ std::string text_field(const json& message, const char* name) {
 // The reason code the call pages translate (web/call/call.js END_REASONS).
 std::string call_page_reason(EndReason reason) { return "officer-" + std::string(to_string(reason)); }
 
-// Thrown by a message handler to answer the request with an error.
+// Thrown by a message handler to reject the request with this message.
 struct Refused {
   std::string message;
 };
@@ -193,7 +193,7 @@ struct ConsoleHub::Impl {
             {"decision", entry.decision}};
   }
 
-  // Sends to every officer who sees `centre`; with mutex held.
+  // Sends a message to every officer whose scope includes `centre`. Call with mutex held.
   void broadcast(std::optional<int64_t> centre, const json& message) {
     for (const auto& [session, officer] : officers) {
       if (sees_centre(officer.account, centre)) control.send(session, message);

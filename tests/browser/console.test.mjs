@@ -1,7 +1,7 @@
 // The officer's console end to end in real Chromium against `sightline serve`
-// with analysis on. A DCO signs in; a caller and a detained person's terminal
-// join a booked call, which waits in the ID check with no media between them;
-// the DCO talks to the caller, confirms the ID and the call goes live. The
+// with analysis on. A DCO signs in, and a caller and a detained person's
+// terminal join a booked call. It waits in the ID check with no media between
+// them while the DCO talks to the caller, then goes live. The
 // caller's camera then shows a phone raised to film the screen; the alert
 // must reach the console within 5 seconds of the first frame showing it. A
 // DCO of another centre sees none of this and is refused, through the page
@@ -26,8 +26,8 @@ const DCO_B = { username: 'dco-cbk', password: 'officer password for centre B 4'
 const TIME_ZONE = 'Europe/London';
 const SLOT_MS = 30 * 60_000;
 // The caller's clip: this long without a phone, then the shared clip of a
-// phone raised towards a screen, in which the phone is up 0.5 s in (frame 8
-// of 15 fps; the frames before show it held low by the keyboard).
+// phone raised towards a screen. In that clip the phone is up 0.5 s in, at
+// frame 8 of 15 fps; the frames before show it held low by the keyboard.
 const LEAD_IN_SECONDS = 16;
 const PHONE_ONSET_IN_CLIP_MS = 500;
 const ALERT_DEADLINE_MS = 5_000;

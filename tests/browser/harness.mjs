@@ -43,8 +43,8 @@ export function addUser(store, account, role, centreId) {
 
 // Starts `sightline serve` over HTTPS on free ports with the repository's
 // pages, plus `args`. `ready` resolves with the control port once the log
-// says it listens; `events` collects the JSON log lines; the whole log goes
-// to ARTIFACT_DIR/<logName>.
+// reports that it listens. `events` collects the JSON log lines, and the
+// whole log goes to ARTIFACT_DIR/<logName>.
 export function startServe({ dataDir, logName, args = [] }) {
   const log = createWriteStream(path.join(env.artifactDir, logName));
   const relay = spawn(env.binary, [
@@ -62,7 +62,7 @@ export function startServe({ dataDir, logName, args = [] }) {
   const events = [];
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the relay did not start listening in time')), START_TIMEOUT_MS);
-    // 'close' comes after the last stderr line, so that the log holds the reason.
+    // 'close' comes after the last stderr line, so the log contains the reason.
     relay.on('close', (code) => reject(new Error(`the relay exited with status ${code}; see ${logName}`)));
     createInterface({ input: relay.stderr }).on('line', (line) => {
       log.write(`${line}\n`);

@@ -1,7 +1,7 @@
 // The officer's console. One WebSocket at /console/ws carries the centre's
-// calls and alerts and takes the officer's decisions (docs/console.md); the
+// calls and alerts and takes the officer's decisions (docs/console.md). The
 // ID check and opening a call's video join the call over /ws as an officer,
-// with the same media code as the call page.
+// with the call page's media code.
 import { Signalling } from '/call/signalling.js';
 import { MediaSession } from '/call/media_session.js';
 
@@ -18,7 +18,7 @@ const ROLE_LABELS = {
   interpreter: 'interpreter',
   officer: 'officer',
 };
-// Why an officer ended a call, as the end dialog words it.
+// Descriptions of the end reasons, as the end dialog words them.
 const END_LABELS = {
   recording: 'recording the call',
   dress: 'inappropriate dress',
@@ -307,9 +307,9 @@ function renderPanel() {
   panel.hidden = false;
   element('panel-heading').textContent = callLabel(call, call.call);
   const legal = call.legal ? ' Legal call.' : '';
-  const why = call.state === 'ended' && call.end_reason ? ` (${END_LABELS[call.end_reason] ?? call.end_reason})` : '';
+  const endReason = call.state === 'ended' && call.end_reason ? ` (${END_LABELS[call.end_reason] ?? call.end_reason})` : '';
   const left = timeLeft(call);
-  element('panel-summary').textContent = `${STATE_LABELS[call.state] ?? call.state}${why}.${legal}${left ? ` Time left: ${left}.` : ''}`;
+  element('panel-summary').textContent = `${STATE_LABELS[call.state] ?? call.state}${endReason}.${legal}${left ? ` Time left: ${left}.` : ''}`;
   element('id-check-actions').hidden = call.state !== 'id-check';
   element('live-actions').hidden = call.state === 'id-check' || call.state === 'ended';
   element('welfare-actions').hidden = !call.booking_id;

@@ -1,7 +1,7 @@
-// The console hub over the staff API fixture: officers see only their
-// centre's calls and alerts, every decision is checked against the call's
-// centre on the server and audited, and ending a call files an incident
-// report with the alerts that led to it.
+// The console hub over the staff API fixture. Officers receive only their
+// centre's calls and alerts. Every decision is checked against the call's
+// centre and audited, and ending a call files an incident report with the
+// alerts that led to it.
 #include "policy/api/console_hub.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-// Records what the hub asks of the relay and what it sends to each session.
+// Records the hub's calls to the relay and the messages it sends to each session.
 class FakeCallControl final : public CallControl {
  public:
   bool make_live(const std::string& call_id) override {
@@ -128,7 +128,7 @@ class ConsoleHubTest : public ApiTest {
   std::string call_b;
 };
 
-TEST_F(ConsoleHubTest, OfficerSeesOnlyTheCallsAndAlertsOfTheirCentre) {
+TEST_F(ConsoleHubTest, ShowsOwnCentreOnly) {
   start_call(call_a, false);
   start_call(call_b, false);
   const auto officer_a = open_console("dco.a");
@@ -155,7 +155,7 @@ TEST_F(ConsoleHubTest, OfficerSeesOnlyTheCallsAndAlertsOfTheirCentre) {
   for (const json& update : control.of_type(officer_b, "call")) EXPECT_NE(update["call"]["call"], call_a);
 }
 
-TEST_F(ConsoleHubTest, OfficerOfAnotherCentreIsRefusedAndTheRefusalIsAudited) {
+TEST_F(ConsoleHubTest, RejectsOtherCentreAndAudits) {
   start_call(call_a, true);
   raise_alert(3, call_a);
   const auto officer_b = open_console("dco.b");
@@ -185,7 +185,7 @@ TEST_F(ConsoleHubTest, OfficerOfAnotherCentreIsRefusedAndTheRefusalIsAudited) {
   EXPECT_EQ(audit_count("id_check_opened"), 1);
 }
 
-TEST_F(ConsoleHubTest, IdCheckConfirmedMakesTheCallLive) {
+TEST_F(ConsoleHubTest, ConfirmedIdMakesCallLive) {
   start_call(call_a, true);
   const auto officer = open_console("dco.a");
   EXPECT_EQ(control.of_type(officer, "calls").at(0)["calls"][0]["state"], "id-check");
@@ -198,7 +198,7 @@ TEST_F(ConsoleHubTest, IdCheckConfirmedMakesTheCallLive) {
   EXPECT_FALSE(send_message(officer, {{"type", "confirm-id"}, {"call", call_a}})["ok"].get<bool>());
 }
 
-TEST_F(ConsoleHubTest, IdCheckRefusedEndsTheCallAndReportsIt) {
+TEST_F(ConsoleHubTest, RejectedIdEndsAndReports) {
   start_call(call_a, true);
   const auto officer = open_console("dco.a");
   EXPECT_FALSE(send_message(officer, {{"type", "refuse-id"}, {"call", call_a}, {"reason", "other"}})["ok"].get<bool>())
@@ -217,7 +217,7 @@ TEST_F(ConsoleHubTest, IdCheckRefusedEndsTheCallAndReportsIt) {
   EXPECT_EQ(audit_count("id_check_refused"), 1);
 }
 
-TEST_F(ConsoleHubTest, EndingACallFilesAReportWithItsAlerts) {
+TEST_F(ConsoleHubTest, EndFilesReportWithAlerts) {
   start_call(call_a, false);
   const auto officer = open_console("dco.a");
   raise_alert(11, call_a);
@@ -260,7 +260,7 @@ TEST_F(ConsoleHubTest, EndingACallFilesAReportWithItsAlerts) {
   EXPECT_EQ(checks[0].requested_by, "dco.a");
 }
 
-TEST_F(ConsoleHubTest, AnAlertIsDecidedOnceAndDismissalsAreCountedByKind) {
+TEST_F(ConsoleHubTest, AlertDecidedOnceAndCounted) {
   start_call(call_a, false);
   const auto officer = open_console("dco.a");
   const auto other_officer = open_console("manager.a");
@@ -280,7 +280,7 @@ TEST_F(ConsoleHubTest, AnAlertIsDecidedOnceAndDismissalsAreCountedByKind) {
   EXPECT_EQ(control.of_type(other_officer, "alert").back()["alert"]["decision"], "acknowledged");
 }
 
-TEST_F(ConsoleHubTest, WarningGoesToTheCallWithTheReasonCode) {
+TEST_F(ConsoleHubTest, WarningCarriesReasonCode) {
   start_call(call_a, false);
   const auto officer = open_console("dco.a");
   EXPECT_FALSE(send_message(officer, {{"type", "warn"}, {"call", call_a}})["ok"].get<bool>());
@@ -290,7 +290,7 @@ TEST_F(ConsoleHubTest, WarningGoesToTheCallWithTheReasonCode) {
   EXPECT_EQ(audit_count("call_warned"), 1);
 }
 
-TEST_F(ConsoleHubTest, ConsoleRefusesNoSessionWrongRoleAndForeignOrigin) {
+TEST_F(ConsoleHubTest, RejectsSessionRoleOrigin) {
   control::HttpRequestInfo request;
   request.path = "/console/ws";
   request.host = "sightline.test";
@@ -313,7 +313,7 @@ TEST_F(ConsoleHubTest, ConsoleRefusesNoSessionWrongRoleAndForeignOrigin) {
   EXPECT_TRUE(control.ended.empty());
 }
 
-TEST_F(ConsoleHubTest, MessagesAfterTheSessionEndsAreRefused) {
+TEST_F(ConsoleHubTest, RejectsExpiredSession) {
   start_call(call_a, false);
   const auto officer = open_console("dco.a");
   clock.advance(std::chrono::hours(25));  // past the absolute session lifetime
