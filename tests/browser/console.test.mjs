@@ -405,6 +405,14 @@ async function main() {
     assert.ok(latencyMs > -1000, `an alert arrived ${-latencyMs} ms before the phone appeared`);
     assert.ok(latencyMs <= ALERT_DEADLINE_MS, `the alert took ${latencyMs} ms, more than ${ALERT_DEADLINE_MS} ms`);
     assert.match(await card.first().textContent(), /Recording device raised.*Ada Obi with Chidi Obi: the caller/);
+    // From analysis raising the alert (the relay's log) to the console receiving it.
+    const alertId = Number(await card.first().getAttribute('data-alert'));
+    const raised = serve.events.find((entry) => entry.event === 'alert raised' && entry.alert === alertId);
+    assert.ok(raised, `the relay log has no "alert raised" entry for alert ${alertId}`);
+    const receivedAt = await officer.page.evaluate((id) => window.sightlineConsole.alertReceivedAt.get(id), alertId);
+    const deliveryMs = receivedAt - Date.parse(raised.ts);
+    console.log(`alert ${alertId} reached the console ${deliveryMs} ms after analysis raised it`);
+    assert.ok(deliveryMs <= 1000, `the alert took ${deliveryMs} ms from analysis to the console`);
     await screenshot(officer.page, 'alert');
 
     const officerB = await openBrowser({ name: 'dco-b', viewport: { width: 1200, height: 800 } });

@@ -41,6 +41,8 @@ const view = {
   me: null,
   calls: new Map(),
   alerts: new Map(),
+  // When each alert first reached this console (browser clock), for support and tests.
+  alertReceivedAt: new Map(),
   selected: null,
   // Server time minus this browser's clock, for the time left in each slot.
   clockOffsetMs: 0,
@@ -118,6 +120,7 @@ const handlers = {
   },
   alert(message) {
     const isNew = !view.alerts.has(message.alert.id);
+    if (isNew) view.alertReceivedAt.set(message.alert.id, Date.now());
     view.alerts.set(message.alert.id, message.alert);
     render();
     if (isNew) announceAlert(message.alert);
