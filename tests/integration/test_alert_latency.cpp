@@ -378,18 +378,13 @@ int64_t frame_of(const analysis::Alert& alert, double frame_rate) {
 // arrival of the event's onset frame at the relay.
 Evaluation evaluate(const ClipTimeline& clip, const SupervisedCall& call) {
   Evaluation evaluation;
-  // Events whose last frame reached the relay, whether in a pass or in the tail.
-  std::set<int64_t> played;
-  for (int64_t pass = 0;; ++pass) {
-    const int64_t before = static_cast<int64_t>(played.size());
-    for (size_t i = 0; i < clip.events.size(); ++i) {
-      if (call.tap().arrival("caller", pass * clip.frames + clip.events[i].last)) {
-        played.insert(pass * static_cast<int64_t>(clip.events.size()) + static_cast<int64_t>(i));
-      }
+  // Events of the passes whose last frame reached the relay. The tail after
+  // the last pass may begin another event, which is not counted either way.
+  for (int64_t pass = 0; pass < clip.passes; ++pass) {
+    for (const PhoneEvent& event : clip.events) {
+      if (call.tap().arrival("caller", pass * clip.frames + event.last)) ++evaluation.events_played;
     }
-    if (static_cast<int64_t>(played.size()) == before) break;
   }
-  evaluation.events_played = static_cast<int64_t>(played.size());
   std::set<int64_t> alerted;
   for (const ObservedAlert& observed : call.alerts()) {
     const analysis::Alert& alert = observed.alert;
@@ -413,6 +408,7 @@ Evaluation evaluate(const ClipTimeline& clip, const SupervisedCall& call) {
                                         std::to_string(in_pass) + " of the clip) outside every phone event");
       continue;
     }
+    if (pass >= clip.passes) continue;
     MeasuredRaise raise;
     raise.event_index = pass * static_cast<int64_t>(clip.events.size()) + (event - clip.events.begin());
     raise.onset_frame = pass * clip.frames + event->onset;
