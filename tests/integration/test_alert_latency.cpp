@@ -374,6 +374,7 @@ struct Evaluation {
   int64_t events_alerted = 0;
   int64_t events_covered = 0;  // began while the previous event's alert was still raised
   int64_t events_missed = 0;
+  uint64_t frames_dropped = 0;
 };
 
 int64_t frame_of(const analysis::Alert& alert, double frame_rate) {
@@ -385,6 +386,7 @@ int64_t frame_of(const analysis::Alert& alert, double frame_rate) {
 // arrival of the event's onset frame at the relay.
 Evaluation evaluate(const ClipTimeline& clip, const SupervisedCall& call) {
   Evaluation evaluation;
+  evaluation.frames_dropped = call.counters().frames_dropped;
   // Events of the passes whose last frame reached the relay. The tail after
   // the last pass may begin another event, which is not counted either way.
   for (int64_t pass = 0; pass < clip.passes; ++pass) {
@@ -572,8 +574,14 @@ TEST_F(AlertLatency, ComposedClipWithKnownOnsets) {
 
   const Evaluation evaluation = play(*clip);
   fs::remove_all(folder);
-  // With several seconds without a phone between them, every event is its own alert.
-  EXPECT_EQ(evaluation.events_alerted, evaluation.events_played);
+  EXPECT_EQ(evaluation.events_missed, 0) << "a phone event got no alert";
+  // With 5 s without a phone between them, every event is its own alert
+  // when analysis keeps up. When the queue dropped the samples that would
+  // clear the alert, a still scene is next analysed only after
+  // max_unanalysed_ms, so the alert may last into the next event.
+  if (evaluation.frames_dropped == 0) {
+    EXPECT_EQ(evaluation.events_alerted, evaluation.events_played);
+  }
   for (const MeasuredRaise& raise : evaluation.raises) {
     EXPECT_GE(raise.alert_frame, raise.onset_frame) << "an alert came before its onset frame";
     EXPECT_GT(raise.latency_ms, 0.0);
