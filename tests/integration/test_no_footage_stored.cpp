@@ -82,7 +82,13 @@ class ServeProcess {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
-    const int result = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    // A process group of its own, so that strace and the server it runs can be killed together.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    const int result = posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     if (result != 0) return "cannot start " + command[0] + ": " + std::strerror(result);
     return std::nullopt;
@@ -92,19 +98,25 @@ class ServeProcess {
   // and waits for the started process to exit. Returns its exit status.
   std::optional<int> stop(pid_t target = 0) {
     if (pid_ <= 0) return std::nullopt;
-    kill(target > 0 ? target : pid_, SIGTERM);
+    // Without a known server pid the whole group gets SIGTERM, strace included.
+    if (target > 0) {
+      kill(target, SIGTERM);
+    } else {
+      kill(-pid_, SIGTERM);
+    }
     const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
     int status = 0;
     while (waitpid(pid_, &status, WNOHANG) == 0) {
       if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        if (target > 0) kill(target, SIGKILL);
+        kill(-pid_, SIGKILL);
         waitpid(pid_, &status, 0);
         pid_ = 0;
         return std::nullopt;
       }
       std::this_thread::sleep_for(20ms);
     }
+    // Anything left in the group, such as a server that strace left behind, goes too.
+    kill(-pid_, SIGKILL);
     pid_ = 0;
     return WIFEXITED(status) ? std::optional<int>(WEXITSTATUS(status)) : std::nullopt;
   }
@@ -243,6 +255,7 @@ TEST(NoFootageStored, SupervisedCallWithAlertLeavesNoMedia) {
   // folder of its log. The trace goes elsewhere because it is the test's own file.
   const fs::path root = make_temporary_root();
   ASSERT_FALSE(root.empty()) << "cannot make a temporary folder";
+  std::printf("server folders under %s (kept when the test fails)\n", root.c_str());
   const fs::path data = root / "data";
   const fs::path temporary = root / "tmp";
   const fs::path logs = root / "logs";
