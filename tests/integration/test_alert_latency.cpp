@@ -26,6 +26,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -334,7 +335,12 @@ class SupervisedCall {
     caller_options.video_path = clip.path;
     caller_options.video_bitrate_kbps = clip.bitrate_kbps;
     peer::PeerOptions terminal_options = peer_options(relay, call_id, "terminal", "terminal");
-    terminal_options.video_path = default_clip();
+    // SIGHTLINE_LATENCY_TERMINAL_VIDEO=0 leaves the caller's track alone on
+    // the analysis thread, for a benchmark that separates the two costs.
+    const char* terminal_video = std::getenv("SIGHTLINE_LATENCY_TERMINAL_VIDEO");
+    if (terminal_video == nullptr || std::string_view(terminal_video) != "0") {
+      terminal_options.video_path = default_clip();
+    }
     peer::Peer caller(caller_options);
     peer::Peer terminal(terminal_options);
     if (auto error = caller.start()) return "the caller did not join: " + *error;
@@ -488,6 +494,7 @@ void write_artifact(const ClipTimeline& clip, const SupervisedCall& call, const 
       {"frames_dropped", call.counters().frames_dropped},
       {"frames_unchanged", call.counters().frames_unchanged},
       {"caller_frames_sent", call.caller_stats().frames_sent},
+      {"tracks_analysed", call.counters().tracks_started},
   };
   std::ofstream(folder / (clip.name + ".json")) << report.dump(2) << "\n";
 }
