@@ -363,6 +363,14 @@ TEST(NoFootageStored, SupervisedCallWithAlertLeavesNoMedia) {
   const FileListing logs_expected = {{"serve.log", fs::file_size(log_file)}};
   EXPECT_EQ(logs_after, logs_expected) << "files appeared in the log folder:\n" << describe(logs_after);
   stored.push_back(log_file);
+  // The server's working directory is the root: nothing may appear there either.
+  FileListing root_after;
+  for (const auto& [path, size] : list_files(root)) {
+    if (path.find('/') == path.size() - 1 || path.find('/') == std::string::npos) root_after[path] = size;
+  }
+  const FileListing root_expected = {{"data/", 0}, {"logs/", 0}, {"tmp/", 0}, {"trace/", 0}};
+  EXPECT_EQ(root_after, root_expected) << "files appeared in the server's working directory:\n"
+                                       << describe(root_after);
 
   // No image or frame bytes in what was written.
   std::string error;
