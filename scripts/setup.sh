@@ -27,7 +27,7 @@ packages=(
   libopencv-dev python3-onnx python3-protobuf python3-numpy
   nodejs chromium
   libgtest-dev libgmock-dev libbenchmark-dev
-  ffmpeg xz-utils
+  ffmpeg xz-utils strace
 )
 
 missing=()
