@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <charconv>
 #include <stdexcept>
@@ -95,8 +96,10 @@ std::optional<TokenClaims> read_claims(std::string_view token) {
   if (fields.size() != kTokenFields) return std::nullopt;
   TokenClaims claims;
   const std::optional<ParticipantRole> role = parse_participant_role(fields[2]);
-  if (!parse_integer(fields[1], claims.booking_id) || !role) return std::nullopt;
+  int64_t valid_until = 0;
+  if (!parse_integer(fields[1], claims.booking_id) || !role || !parse_integer(fields[4], valid_until)) return std::nullopt;
   claims.role = *role;
+  claims.valid_until = UtcTime{std::chrono::seconds{valid_until}};
   return claims;
 }
 
@@ -222,6 +225,42 @@ Admission JoinTokens::check_booking(int64_t booking_id, std::string_view token_i
     return refuse(Admission::recipient_not_approved, "recipient not approved at risk assessment review", token_id);
   }
   return Admission::allowed;
+}
+
+namespace {
+
+std::string ticket_hash(std::string_view ticket) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(ticket.data()), ticket.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+}  // namespace
+
+std::string RejoinTickets::issue(const std::string& call_id, const std::string& participant_id, UtcTime valid_until) {
+  unsigned char random[24];
+  if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a rejoin ticket");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string ticket;
+  for (unsigned char byte : random) {
+    ticket += kHex[byte >> 4];
+    ticket += kHex[byte & 0x0f];
+  }
+  tickets_[{call_id, participant_id}] = Entry{ticket_hash(ticket), valid_until};
+  return ticket;
+}
+
+bool RejoinTickets::valid(const std::string& call_id, const std::string& participant_id, std::string_view ticket,
+                          UtcTime now) {
+  forget_expired(now);
+  const auto it = tickets_.find({call_id, participant_id});
+  if (it == tickets_.end() || ticket.empty()) return false;
+  const std::string hash = ticket_hash(ticket);
+  return CRYPTO_memcmp(hash.data(), it->second.hash.data(), hash.size()) == 0;
+}
+
+void RejoinTickets::forget_expired(UtcTime now) {
+  std::erase_if(tickets_, [now](const auto& entry) { return entry.second.valid_until <= now; });
 }
 
 }  // namespace sightline::policy

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ std::string_view call_page_role(ParticipantRole role);
 struct TokenClaims {
   int64_t booking_id = 0;
   ParticipantRole role = ParticipantRole::recipient;
+  UtcTime valid_until{};  // the end of the booked slot
 };
 std::optional<TokenClaims> read_claims(std::string_view token);
 
@@ -69,6 +71,27 @@ class JoinTokens {
 
   Store& store_;
   std::vector<uint8_t> secret_;
+};
+
+// Rejoin tickets let a participant whose page reloaded or lost its
+// connection return to its call: a join link admits once, so the first
+// admission issues a random ticket that only that browser keeps, valid until
+// the slot ends. Only hashes are held, in memory: a restart forgets them.
+class RejoinTickets {
+ public:
+  // Returns a new ticket for the participant, replacing any earlier one.
+  std::string issue(const std::string& call_id, const std::string& participant_id, UtcTime valid_until);
+  // True when `ticket` is the participant's current ticket and has not expired.
+  bool valid(const std::string& call_id, const std::string& participant_id, std::string_view ticket, UtcTime now);
+
+ private:
+  struct Entry {
+    std::string hash;
+    UtcTime valid_until;
+  };
+  void forget_expired(UtcTime now);
+
+  std::map<std::pair<std::string, std::string>, Entry> tickets_;
 };
 
 }  // namespace sightline::policy

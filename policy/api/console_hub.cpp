@@ -126,6 +126,13 @@ struct ConsoleHub::Impl {
     return entry.call.parties_met && parties_present(entry.call) >= 2 ? "live" : "waiting";
   }
 
+  // True when the person whose ID is checked (a caller or legal adviser) is in the call.
+  static bool has_recipient(const ConsoleCall& call) {
+    return std::any_of(call.participants.begin(), call.participants.end(), [](const ConsoleCall::Member& m) {
+      return m.role == "caller" || m.role == "legal-adviser";
+    });
+  }
+
   static size_t parties_present(const ConsoleCall& call) {
     return static_cast<size_t>(std::count_if(call.participants.begin(), call.participants.end(),
                                              [](const ConsoleCall::Member& m) { return m.role != "officer"; }));
@@ -284,11 +291,14 @@ struct ConsoleHub::Impl {
     CallEntry& entry = scoped_call(officer, message, "warn");
     const auto reason = parse_end_reason(text_field(message, "reason"));
     if (!reason) throw Refused{"Choose a reason for the warning."};
+    const std::string text = text_field(message, "text");
+    if (*reason == EndReason::other && text.empty()) throw Refused{"Write the warning for the reason \"Other\"."};
+    if (text.size() > kMaxOfficerTextBytes) throw Refused{"The warning is too long."};
     if (entry.ended_at) throw Refused{"This call has already ended."};
     const std::string call_id = entry.call.call_id;
     const auto centre = entry.centre_id;
     lock.unlock();
-    if (!control.warn_call(call_id, std::string(to_string(*reason)))) throw Refused{"This call has already ended."};
+    if (!control.warn_call(call_id, std::string(to_string(*reason)), text)) throw Refused{"This call has already ended."};
     audit(officer.account, "call_warned", "call " + call_id, "reason=" + std::string(to_string(*reason)), centre,
           call_id);
     return json::object();
@@ -332,6 +342,7 @@ struct ConsoleHub::Impl {
     CallEntry& entry = scoped_call(officer, message, "confirm-id");
     if (entry.ended_at) throw Refused{"This call has already ended."};
     if (!entry.call.id_check) throw Refused{"This call is not waiting for an ID check."};
+    if (!has_recipient(entry.call)) throw Refused{"The caller is not connected, so there is no ID to confirm."};
     const std::string call_id = entry.call.call_id;
     const auto centre = entry.centre_id;
     lock.unlock();

@@ -37,7 +37,8 @@ class CallControl {
   // Each returns false when the call does not exist (any more).
   virtual bool make_live(const std::string& call_id) = 0;
   virtual bool end_call(const std::string& call_id, const std::string& reason) = 0;
-  virtual bool warn_call(const std::string& call_id, const std::string& reason) = 0;
+  // `text` is the officer's own words, shown as written; empty sends none.
+  virtual bool warn_call(const std::string& call_id, const std::string& reason, const std::string& text) = 0;
   virtual void send(control::SessionId session, const nlohmann::json& message) = 0;
   virtual void close(control::SessionId session, const std::string& reason) = 0;
 };

@@ -51,7 +51,7 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   bool set_call_phase(const std::string& call_id, CallPhase phase);
   bool end_call(const std::string& call_id, const std::string& reason);
   std::optional<CallPhase> call_phase(const std::string& call_id) const;
-  bool warn_call(const std::string& call_id, const std::string& reason);
+  bool warn_call(const std::string& call_id, const std::string& reason, const std::string& text);
   std::vector<CallSnapshot> calls() const;
   void send_staff(control::SessionId session, const nlohmann::json& message);
   void close_staff(control::SessionId session, std::string reason);
@@ -247,19 +247,20 @@ void Relay::Impl::on_ws_close(control::SessionId id) {
 
 void Relay::Impl::handle_join(control::SessionId id, Session& session, const control::JoinMessage& join) {
   if (session.joined) {
-    send_error(id, control::error_code::kJoinRejected, "this session has already joined call " + session.call_id);
+    server_->send(id, control::make_join_rejected("this session has already joined call " + session.call_id,
+                                                  "already_joined"));
     return;
   }
   auto call_it = calls_.find(join.call);
   if (call_it != calls_.end() && call_it->second.participants.count(join.participant) != 0) {
-    send_error(id, control::error_code::kJoinRejected,
-               "participant " + join.participant + " is already in call " + join.call);
+    server_->send(id, control::make_join_rejected(
+                          "participant " + join.participant + " is already in call " + join.call, "already_in_call"));
     return;
   }
   JoinDecision decision;
   if (hooks_.admit) decision = hooks_.admit(join, session.request);
   if (decision.refusal) {
-    send_error(id, control::error_code::kJoinRejected, *decision.refusal);
+    server_->send(id, control::make_join_rejected(*decision.refusal, decision.refusal_reason));
     return;
   }
   if (call_it == calls_.end()) {
@@ -271,9 +272,13 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
   CallRecord& record = call_it->second;
 
   std::vector<std::string> others;
+  nlohmann::json roles = nlohmann::json::object();
   for (const auto& [participant_id, other_session] : record.participants) {
     others.push_back(participant_id);
-    server_->send(other_session, control::make_participant_joined(join.participant));
+    if (const auto other = sessions_.find(other_session); other != sessions_.end()) {
+      roles[participant_id] = control::to_string(other->second.role);
+    }
+    server_->send(other_session, control::make_participant_joined(join.participant, control::to_string(join.role)));
   }
   record.participants.emplace(join.participant, id);
   if (!record.parties_met && join.role != control::ParticipantRole::officer) {
@@ -289,7 +294,10 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
   session.participant_id = join.participant;
   session.role = join.role;
   session.joined = true;
-  server_->send(id, control::make_joined(join.call, join.participant, others));
+  nlohmann::json joined = control::make_joined(join.call, join.participant, others);
+  joined["roles"] = std::move(roles);
+  if (!decision.rejoin_ticket.empty()) joined["rejoin"] = decision.rejoin_ticket;
+  server_->send(id, joined);
   server_->send(id, control::make_call_state(to_string(record.phase)));
   report_change(join.call, record);
   log::info("signalling", "joined",
@@ -430,12 +438,14 @@ bool Relay::Impl::end_call(const std::string& call_id, const std::string& reason
   return true;
 }
 
-bool Relay::Impl::warn_call(const std::string& call_id, const std::string& reason) {
+bool Relay::Impl::warn_call(const std::string& call_id, const std::string& reason, const std::string& text) {
   std::lock_guard lock(mutex_);
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return false;
+  nlohmann::json warning = control::make_warning(reason);
+  if (!text.empty()) warning["text"] = text;
   for (const auto& [participant_id, session_id] : it->second.participants) {
-    server_->send(session_id, control::make_warning(reason));
+    server_->send(session_id, warning);
   }
   log::info("signalling", "call warned", {{"call", call_id}, {"reason", reason}});
   return true;
@@ -609,7 +619,9 @@ void Relay::stop() { impl_->stop(); }
 bool Relay::set_call_phase(const std::string& call_id, CallPhase phase) { return impl_->set_call_phase(call_id, phase); }
 bool Relay::end_call(const std::string& call_id, const std::string& reason) { return impl_->end_call(call_id, reason); }
 std::optional<CallPhase> Relay::call_phase(const std::string& call_id) const { return impl_->call_phase(call_id); }
-bool Relay::warn_call(const std::string& call_id, const std::string& reason) { return impl_->warn_call(call_id, reason); }
+bool Relay::warn_call(const std::string& call_id, const std::string& reason, const std::string& text) {
+  return impl_->warn_call(call_id, reason, text);
+}
 std::vector<CallSnapshot> Relay::calls() const { return impl_->calls(); }
 void Relay::send_staff(control::SessionId session, const nlohmann::json& message) { impl_->send_staff(session, message); }
 void Relay::close_staff(control::SessionId session, std::string reason) { impl_->close_staff(session, std::move(reason)); }

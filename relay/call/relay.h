@@ -45,6 +45,11 @@ struct JoinDecision {
   // A call created by this join starts in the ID-check phase: no media
   // between the parties until set_call_phase(live).
   bool hold_for_id_check = false;
+  // A code for the refusal that pages translate, such as "outside_slot".
+  std::string refusal_reason = "refused";
+  // Sent back in the joined message as "rejoin", for a later rejoin of the
+  // same participant (JoinMessage::rejoin); empty sends none.
+  std::string rejoin_ticket;
 };
 
 // A call as the control thread knows it, for the staff console.
@@ -116,9 +121,9 @@ class Relay {
   // The phase of a call, or nullopt when there is no such call.
   std::optional<CallPhase> call_phase(const std::string& call_id) const;
   // Sends every participant of a call a warning with a reason code, which
-  // the call page shows in the participant's language. Returns false when
-  // there is no such call.
-  bool warn_call(const std::string& call_id, const std::string& reason);
+  // the call page shows in the participant's language, and the officer's
+  // text if any. Returns false when there is no such call.
+  bool warn_call(const std::string& call_id, const std::string& reason, const std::string& text = {});
   // Every call, in call id order.
   std::vector<CallSnapshot> calls() const;
   // Sends a message to, or closes, a staff console session. Callable from any thread.

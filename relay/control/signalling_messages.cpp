@@ -85,6 +85,9 @@ ParsedClientMessage parse_join(const json& object) {
   if (std::string error = read_string(object, "token", false, kMaxTokenBytes, join.token); !error.empty()) {
     return reject(error);
   }
+  if (std::string error = read_string(object, "rejoin", false, kMaxTokenBytes, join.rejoin); !error.empty()) {
+    return reject(error);
+  }
   return ParsedClientMessage{ClientMessage{std::move(join)}, {}};
 }
 
@@ -166,8 +169,10 @@ json make_joined(std::string_view call, std::string_view participant, const std:
 
 json make_answer(std::string_view sdp) { return json{{"type", "answer"}, {"sdp", sdp}}; }
 
-json make_participant_joined(std::string_view participant) {
-  return json{{"type", "participant-joined"}, {"participant", participant}};
+json make_participant_joined(std::string_view participant, std::string_view role) {
+  json message{{"type", "participant-joined"}, {"participant", participant}};
+  if (!role.empty()) message["role"] = role;
+  return message;
 }
 
 json make_participant_left(std::string_view participant) {
@@ -183,5 +188,11 @@ json make_call_ended(std::string_view reason) { return json{{"type", "call-ended
 json make_call_state(std::string_view state) { return json{{"type", "call-state"}, {"state", state}}; }
 
 json make_warning(std::string_view reason) { return json{{"type", "warning"}, {"reason", reason}}; }
+
+json make_join_rejected(std::string_view message, std::string_view reason) {
+  json error = make_error(error_code::kJoinRejected, message);
+  error["reason"] = reason;
+  return error;
+}
 
 }  // namespace sightline::control

@@ -50,6 +50,9 @@ struct JoinMessage {
   std::string participant;
   ParticipantRole role = ParticipantRole::caller;
   std::optional<std::string> token;
+  // The rejoin ticket of an earlier join by this participant (a joined
+  // message's "rejoin"), so that a reloaded page can return to its call.
+  std::optional<std::string> rejoin;
 };
 
 struct OfferMessage {
@@ -96,9 +99,12 @@ inline constexpr std::string_view kInternal = "internal-error";
 nlohmann::json make_joined(std::string_view call, std::string_view participant,
                            const std::vector<std::string>& participants);
 nlohmann::json make_answer(std::string_view sdp);
-nlohmann::json make_participant_joined(std::string_view participant);
+// `role` is added when not empty.
+nlohmann::json make_participant_joined(std::string_view participant, std::string_view role = {});
 nlohmann::json make_participant_left(std::string_view participant);
 nlohmann::json make_error(std::string_view code, std::string_view message);
+// A join-rejected error with a reason code that pages translate (docs/signalling.md).
+nlohmann::json make_join_rejected(std::string_view message, std::string_view reason);
 nlohmann::json make_call_ended(std::string_view reason);
 // The call's phase: "id_check" (waiting for the officer's ID check) or "live".
 nlohmann::json make_call_state(std::string_view state);

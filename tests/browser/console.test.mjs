@@ -292,9 +292,11 @@ async function checkOpenVideo(officer) {
 }
 
 async function endForRecording(officer, caller, terminal, callId) {
-  const card = officer.page.locator('.alert-card[data-kind="recording_device"]').first();
+  // An acknowledged alert turns grey, or leaves the list when analysis no longer sees it.
+  const card = officer.page.locator('.alert-card:not(.decided)[data-kind="recording_device"]').first();
+  const alertId = await card.getAttribute('data-alert');
   await card.locator('button', { hasText: 'Acknowledge' }).click();
-  await officer.page.locator('.alert-card.decided[data-kind="recording_device"]').first().waitFor();
+  await officer.page.locator(`.alert-card:not(.decided)[data-alert="${alertId}"]`).waitFor({ state: 'detached' });
   await officer.page.locator(`#call-rows tr[data-call="${callId}"] button`).click();
   await officer.page.click('#end-call');
   const dialog = officer.page.locator('#end-dialog');

@@ -41,8 +41,8 @@ class RelayCallControl final : public policy::api::CallControl {
   bool end_call(const std::string& call_id, const std::string& reason) override {
     return relay_.end_call(call_id, reason);
   }
-  bool warn_call(const std::string& call_id, const std::string& reason) override {
-    return relay_.warn_call(call_id, reason);
+  bool warn_call(const std::string& call_id, const std::string& reason, const std::string& text) override {
+    return relay_.warn_call(call_id, reason, text);
   }
   void send(control::SessionId session, const nlohmann::json& message) override { relay_.send_staff(session, message); }
   void close(control::SessionId session, const std::string& reason) override { relay_.close_staff(session, reason); }
@@ -152,6 +152,7 @@ int run_serve(int argc, const char* const* argv) {
   api_config.join_secret = *secret;
   policy::api::StaffApi staff_api(*store, api_config);
   policy::JoinTokens join_tokens(*store, *secret);
+  policy::RejoinTickets rejoin_tickets;
   const bool require_token = settings.get_boolean("admission.require-token");
   const bool id_check = settings.get_boolean("calls.id-check");
 
@@ -174,6 +175,7 @@ int run_serve(int argc, const char* const* argv) {
     call::JoinDecision decision;
     if (join.role == control::ParticipantRole::officer) {
       decision.refusal = console.admit_officer(request.cookie, join.call, join.participant);
+      decision.refusal_reason = "officer_not_admitted";
       return decision;
     }
     decision.hold_for_id_check = id_check;
@@ -184,13 +186,22 @@ int run_serve(int argc, const char* const* argv) {
     if (!claims || policy::call_id_for_booking(claims->booking_id) != join.call) {
       log::warn("admission", "refused", {{"call", join.call}, {"reason", claims ? "token for another call" : "no valid token"}});
       decision.refusal = std::string(policy::participant_message(policy::Admission::invalid_token));
+      decision.refusal_reason = policy::to_string(policy::Admission::invalid_token);
+      return decision;
+    }
+    // A page that reloads or reconnects brings the ticket of its first admission.
+    if (join.rejoin && rejoin_tickets.valid(join.call, join.participant, *join.rejoin, clock.now())) {
+      log::info("admission", "rejoined", {{"call", join.call}, {"participant", join.participant}});
+      decision.rejoin_ticket = *join.rejoin;
       return decision;
     }
     const policy::Admission admission = join_tokens.admit(token, clock.now());
     if (admission != policy::Admission::allowed) {
       decision.refusal = std::string(policy::participant_message(admission));
+      decision.refusal_reason = policy::to_string(admission);
       return decision;
     }
+    decision.rejoin_ticket = rejoin_tickets.issue(join.call, join.participant, claims->valid_until);
     return decision;
   };
 

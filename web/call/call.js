@@ -10,6 +10,9 @@ import { clockParts, slotEnd, slotTimes, WARNING_SECONDS } from './slot_timer.js
 const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const ROLES = ['caller', 'terminal', 'legal-adviser', 'interpreter'];
 const LANGUAGE_STORAGE_KEY = 'sightline.language';
+// The relay's rejoin ticket for this call and participant is kept under this
+// prefix, so that a reloaded page can return to its call with a used link.
+const REJOIN_STORAGE_PREFIX = 'sightline.rejoin.';
 const TIMER_INTERVAL_MS = 1000;
 // Preferred camera format; the browser picks the nearest its camera offers.
 const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
@@ -29,6 +32,17 @@ const STATE_MESSAGES = {
   reconnecting: 'stateReconnecting',
   rejected: 'stateRejected',
   ended: 'stateEnded',
+};
+
+// Reason codes of a rejected join, and their catalogue keys.
+const REFUSAL_REASONS = {
+  invalid_token: 'refusalInvalidLink',
+  token_reused_or_expired: 'refusalLinkUsed',
+  outside_slot: 'refusalNotOpen',
+  no_compact: 'refusalNotReady',
+  suspended: 'refusalCannotTakePlace',
+  recipient_not_approved: 'refusalAwaitingApproval',
+  already_in_call: 'refusalAlreadyInCall',
 };
 
 // Reasons the relay may give in call-ended, and their catalogue keys.
@@ -66,7 +80,8 @@ const page = {
   stateValues: {},
   // Set by the relay's call-state message; until then the page infers the state.
   serverState: null,
-  others: new Set(),
+  // Everyone else in the call: participant id to role.
+  others: new Map(),
   joined: false,
   transportConnected: false,
   // The current connection's remote video is playing.
@@ -111,9 +126,16 @@ function setState(state, values = {}) {
   renderState();
 }
 
+// The ID check reads differently for the terminal, and for the caller once the officer is there.
+function messageKey(state) {
+  if (state !== 'idCheck') return STATE_MESSAGES[state];
+  if (page.params?.role === 'terminal') return 'stateIdCheckTerminal';
+  return [...page.others.values()].includes('officer') ? 'stateIdCheckOfficer' : 'stateIdCheck';
+}
+
 function renderState() {
   const status = element('status');
-  let text = i18n.translate(STATE_MESSAGES[page.state], page.stateValues);
+  let text = i18n.translate(messageKey(page.state), page.stateValues);
   if (page.stateValues.detail) text += ` ${page.stateValues.detail}`;
   // Rewriting the same text would make screen readers announce it again.
   if (status.textContent !== text) status.textContent = text;
@@ -125,7 +147,8 @@ function updateCallState() {
   if (page.finished || !page.joined) return;
   if (page.serverState === 'id-check') return setState('idCheck');
   if (page.serverState === 'ending') return setState('ending', endingValues());
-  if (page.others.size === 0) return setState(page.hadRemoteMedia ? 'otherLeft' : 'waiting');
+  const parties = [...page.others.values()].filter((role) => role !== 'officer').length;
+  if (parties === 0) return setState(page.hadRemoteMedia ? 'otherLeft' : 'waiting');
   if (page.transportConnected && page.remotePlaying) return setState('live');
   setState('connectingMedia');
 }
@@ -158,11 +181,33 @@ function startTimer() {
 
 function sendJoin() {
   const join = { type: 'join', call: page.params.call, participant: page.params.participant, role: page.params.role };
-  // NOTE: a join link admits once, so a rejoin after a dropped connection
-  // sends a used token and `serve` rejects it unless admission.require-token is off.
+  // A join link admits once. A reload or reconnection also sends the ticket
+  // the relay gave this browser at its first join.
   if (page.params.token) join.token = page.params.token;
+  const rejoin = readRejoinTicket();
+  if (rejoin) join.rejoin = rejoin;
   page.signalling.send(join);
   setState('connecting');
+}
+
+function rejoinStorageKey() {
+  return `${REJOIN_STORAGE_PREFIX}${page.params.call}.${page.params.participant}`;
+}
+
+function storeRejoinTicket(ticket) {
+  try {
+    localStorage.setItem(rejoinStorageKey(), ticket);
+  } catch {
+    // Storage may be off (private mode); the page then cannot rejoin after a reload.
+  }
+}
+
+function readRejoinTicket() {
+  try {
+    return localStorage.getItem(rejoinStorageKey());
+  } catch {
+    return null;
+  }
 }
 
 function startMedia() {
@@ -219,10 +264,13 @@ function finish(state, values) {
 
 // An officer's warning stays on screen until the person dismisses it; the
 // alert role makes screen readers announce it at once.
-function showWarning(key) {
+function showWarning(key, officerText) {
   const box = element('warning');
   box.dataset.i18nKey = key;
   element('warning-text').textContent = i18n.translate(key);
+  // The officer's own words are shown as written, in whatever language they are in.
+  element('warning-officer').hidden = !officerText;
+  element('warning-officer-text').textContent = officerText;
   box.hidden = false;
   element('warning-close').focus();
 }
@@ -235,7 +283,8 @@ function endReasonText(reason) {
 const handlers = {
   joined(message) {
     page.joined = true;
-    page.others = new Set(message.participants ?? []);
+    page.others = new Map((message.participants ?? []).map((id) => [id, message.roles?.[id] ?? 'caller']));
+    if (message.rejoin) storeRejoinTicket(message.rejoin);
     startTimer();
     startMedia();
     updateCallState();
@@ -244,7 +293,7 @@ const handlers = {
     page.media?.acceptAnswer(message.sdp).catch((error) => console.error('the answer was rejected', error));
   },
   'participant-joined'(message) {
-    page.others.add(message.participant);
+    page.others.set(message.participant, message.role ?? 'caller');
     updateCallState();
   },
   'participant-left'(message) {
@@ -267,7 +316,7 @@ const handlers = {
     finish('ended', { reason: endReasonText(message.reason) });
   },
   warning(message) {
-    showWarning(WARNING_REASONS[message.reason] ?? 'warningOther');
+    showWarning(WARNING_REASONS[message.reason] ?? 'warningOther', message.text ?? '');
   },
   error(message) {
     if (message.code === 'transport-failed') {
@@ -276,7 +325,8 @@ const handlers = {
       // After a dropped connection the relay may not have noticed the old session yet.
       page.signalling.reconnect();
     } else if (message.code === 'join-rejected') {
-      finish('rejected', { reason: message.message ?? '' });
+      const key = REFUSAL_REASONS[message.reason];
+      finish('rejected', { reason: key ? i18n.translate(key) : (message.message ?? i18n.translate('refusalOther')) });
     } else {
       console.warn('signalling error', message);
     }

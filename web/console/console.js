@@ -241,7 +241,12 @@ function renderAlerts() {
       actions.append(
         button('Acknowledge', '', () => decide('acknowledge', alert)),
         button('Dismiss as false alarm', 'secondary', () => decide('dismiss', alert)),
-        button('Warn', 'secondary', () => { selectCall(alert.call); element('warn-reason').value = KIND_REASONS[alert.kind] ?? 'other'; element('warn').focus(); }),
+        button('Warn', 'secondary', () => {
+          selectCall(alert.call);
+          element('warn-reason').value = KIND_REASONS[alert.kind] ?? '';
+          element('warn-reason').dispatchEvent(new Event('change'));
+          element('warn').focus();
+        }),
         button('End call', 'danger', () => { selectCall(alert.call); openEndDialog(KIND_REASONS[alert.kind]); }),
       );
       item.append(actions);
@@ -317,8 +322,10 @@ function renderPanel() {
   element('live-actions').hidden = call.state === 'id-check' || call.state === 'ended';
   element('welfare-actions').hidden = !call.booking_id;
   const checking = view.link?.call === call.call && view.link.idCheck;
-  element('start-id-check').disabled = checking;
-  element('confirm-id').disabled = !checking;
+  const callerPresent = call.participants.some((p) => p.role === 'caller' || p.role === 'legal-adviser');
+  element('no-caller').hidden = call.state !== 'id-check' || callerPresent;
+  element('start-id-check').disabled = checking || !callerPresent;
+  element('confirm-id').disabled = !checking || !callerPresent;
   element('refuse-id').disabled = call.state !== 'id-check';
   const watching = view.link?.call === call.call && !view.link.idCheck;
   element('open-video').hidden = watching;
@@ -541,9 +548,25 @@ function main() {
     closeLink();
     setPanelStatus('');
   });
-  element('warn').addEventListener('click', () => sendAction(
-    { type: 'warn', call: view.selected, reason: element('warn-reason').value },
-    'Warning sent. Both call pages show it.'));
+  element('warn-reason').addEventListener('change', () => {
+    const other = element('warn-reason').value === 'other';
+    for (const id of ['warn-text', 'warn-text-label', 'warn-text-hint']) element(id).hidden = !other;
+  });
+  element('warn').addEventListener('click', async () => {
+    const reason = element('warn-reason').value;
+    if (!reason) {
+      setPanelStatus('Choose a reason for the warning first.', true);
+      element('warn-reason').focus();
+      return;
+    }
+    const text = reason === 'other' ? element('warn-text').value.trim() : '';
+    const result = await sendAction({ type: 'warn', call: view.selected, reason, text }, 'Warning sent. Both call pages show it.');
+    if (result.ok) {
+      element('warn-reason').value = '';
+      element('warn-text').value = '';
+      element('warn-reason').dispatchEvent(new Event('change'));
+    }
+  });
   element('end-call').addEventListener('click', () => openEndDialog());
   element('welfare').addEventListener('click', () => {
     element('welfare-form').reset();

@@ -27,6 +27,16 @@ TEST(SignallingMessages, ParsesJoin) {
   EXPECT_EQ(*join->token, "t");
 }
 
+TEST(SignallingMessages, ParsesRejoinTicket) {
+  const auto parsed = parse_client_message_text(
+      R"({"type":"join","call":"c","participant":"p","role":"caller","token":"t","rejoin":"abc123"})");
+  ASSERT_TRUE(parsed) << parsed.error;
+  const auto& join = std::get<JoinMessage>(*parsed.message);
+  ASSERT_TRUE(join.rejoin.has_value());
+  EXPECT_EQ(*join.rejoin, "abc123");
+  EXPECT_FALSE(parse_client_message_text(R"({"type":"join","call":"c","participant":"p","role":"caller","rejoin":7})"));
+}
+
 TEST(SignallingMessages, JoinTokenIsOptional) {
   const auto parsed = parse_client_message_text(R"({"type":"join","call":"c","participant":"p","role":"terminal"})");
   ASSERT_TRUE(parsed) << parsed.error;
@@ -120,6 +130,11 @@ TEST(SignallingMessages, BuildsServerMessages) {
             R"({"call":"c1","participant":"p1","participants":["p1","p2"],"type":"joined"})");
   EXPECT_EQ(make_answer("v=0").dump(), R"({"sdp":"v=0","type":"answer"})");
   EXPECT_EQ(make_participant_joined("p2").dump(), R"({"participant":"p2","type":"participant-joined"})");
+  EXPECT_EQ(make_participant_joined("p2", "officer").dump(),
+            R"({"participant":"p2","role":"officer","type":"participant-joined"})");
+  EXPECT_EQ(make_join_rejected("Not yet.", "outside_slot").dump(),
+            R"({"code":"join-rejected","message":"Not yet.","reason":"outside_slot","type":"error"})");
+  EXPECT_EQ(make_warning("dress").dump(), R"({"reason":"dress","type":"warning"})");
   EXPECT_EQ(make_participant_left("p2").dump(), R"({"participant":"p2","type":"participant-left"})");
   EXPECT_EQ(make_error(error_code::kNotJoined, "send join first").dump(),
             R"({"code":"not-joined","message":"send join first","type":"error"})");

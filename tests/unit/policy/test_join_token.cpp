@@ -102,5 +102,32 @@ TEST(JoinTokenSecret, ShortSecretRejected) {
   EXPECT_THROW(JoinTokens(*store, std::vector<uint8_t>(31, 1)), std::invalid_argument);
 }
 
+TEST(RejoinTickets, AdmitsTheSameParticipantUntilTheSlotEnds) {
+  RejoinTickets tickets;
+  const UtcTime now = parse_utc("2026-03-04T10:05:00Z").value();
+  const UtcTime slot_end = parse_utc("2026-03-04T10:30:00Z").value();
+  const std::string ticket = tickets.issue("booking-1", "caller-1", slot_end);
+  EXPECT_EQ(ticket.size(), 48u);
+  EXPECT_TRUE(tickets.valid("booking-1", "caller-1", ticket, now));
+  EXPECT_TRUE(tickets.valid("booking-1", "caller-1", ticket, now + std::chrono::minutes(20)));
+  EXPECT_FALSE(tickets.valid("booking-1", "caller-1", ticket, slot_end));
+}
+
+TEST(RejoinTickets, RejectsOtherParticipantCallOrTicket) {
+  RejoinTickets tickets;
+  const UtcTime now = parse_utc("2026-03-04T10:05:00Z").value();
+  const UtcTime slot_end = parse_utc("2026-03-04T10:30:00Z").value();
+  const std::string ticket = tickets.issue("booking-1", "caller-1", slot_end);
+  EXPECT_FALSE(tickets.valid("booking-1", "terminal-1", ticket, now));
+  EXPECT_FALSE(tickets.valid("booking-2", "caller-1", ticket, now));
+  EXPECT_FALSE(tickets.valid("booking-1", "caller-1", "", now));
+  EXPECT_FALSE(tickets.valid("booking-1", "caller-1", std::string(48, '0'), now));
+  // A new ticket replaces the old one.
+  const std::string second = tickets.issue("booking-1", "caller-1", slot_end);
+  EXPECT_NE(second, ticket);
+  EXPECT_FALSE(tickets.valid("booking-1", "caller-1", ticket, now));
+  EXPECT_TRUE(tickets.valid("booking-1", "caller-1", second, now));
+}
+
 }  // namespace
 }  // namespace sightline::policy

@@ -27,8 +27,9 @@ class FakeCallControl final : public CallControl {
     ended.emplace_back(call_id, reason);
     return exists;
   }
-  bool warn_call(const std::string& call_id, const std::string& reason) override {
+  bool warn_call(const std::string& call_id, const std::string& reason, const std::string& text) override {
     warned.emplace_back(call_id, reason);
+    warning_texts.push_back(text);
     return exists;
   }
   void send(control::SessionId session, const json& message) override { sent[session].push_back(message); }
@@ -53,6 +54,7 @@ class FakeCallControl final : public CallControl {
   std::vector<std::string> made_live;
   std::vector<std::pair<std::string, std::string>> ended;
   std::vector<std::pair<std::string, std::string>> warned;
+  std::vector<std::string> warning_texts;
   std::map<control::SessionId, std::vector<json>> sent;
   std::vector<control::SessionId> closed;
 };
@@ -186,8 +188,17 @@ TEST_F(ConsoleHubTest, RejectsOtherCentreAndAudits) {
 }
 
 TEST_F(ConsoleHubTest, ConfirmedIdMakesCallLive) {
-  start_call(call_a, true);
+  // Without the caller there is no ID to confirm.
+  ConsoleCall terminal_only;
+  terminal_only.call_id = call_a;
+  terminal_only.id_check = true;
+  terminal_only.participants = {{"terminal-1", "terminal"}};
+  hub->call_changed(terminal_only);
   const auto officer = open_console("dco.a");
+  EXPECT_FALSE(send_message(officer, {{"type", "confirm-id"}, {"call", call_a}})["ok"].get<bool>());
+  EXPECT_TRUE(control.made_live.empty());
+
+  start_call(call_a, true);
   EXPECT_EQ(control.of_type(officer, "calls").at(0)["calls"][0]["state"], "id-check");
   const json result = send_message(officer, {{"type", "confirm-id"}, {"call", call_a}});
   EXPECT_TRUE(result["ok"].get<bool>()) << result.dump();
@@ -284,10 +295,15 @@ TEST_F(ConsoleHubTest, WarningCarriesReasonCode) {
   start_call(call_a, false);
   const auto officer = open_console("dco.a");
   EXPECT_FALSE(send_message(officer, {{"type", "warn"}, {"call", call_a}})["ok"].get<bool>());
+  EXPECT_FALSE(send_message(officer, {{"type", "warn"}, {"call", call_a}, {"reason", "other"}})["ok"].get<bool>())
+      << "\"other\" needs the officer's words";
   EXPECT_TRUE(send_message(officer, {{"type", "warn"}, {"call", call_a}, {"reason", "dress"}})["ok"].get<bool>());
-  ASSERT_EQ(control.warned.size(), 1u);
+  EXPECT_TRUE(send_message(officer, {{"type", "warn"}, {"call", call_a}, {"reason", "other"}, {"text", "Keep the door closed."}})
+                  ["ok"].get<bool>());
+  ASSERT_EQ(control.warned.size(), 2u);
   EXPECT_EQ(control.warned[0], std::make_pair(call_a, std::string("dress")));
-  EXPECT_EQ(audit_count("call_warned"), 1);
+  EXPECT_EQ(control.warning_texts[1], "Keep the door closed.");
+  EXPECT_EQ(audit_count("call_warned"), 2);
 }
 
 TEST_F(ConsoleHubTest, RejectsSessionRoleOrigin) {
