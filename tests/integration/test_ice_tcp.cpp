@@ -25,6 +25,7 @@
 #include "relay/ice/stun_builder.h"
 #include "relay/ice/stun_message.h"
 #include "relay/net/rfc4571_framing.h"
+#include "relay/net/udp_socket.h"
 #include "relay/sdp/sdp_offer.h"
 #include "tests/integration/relay_fixture.h"
 
@@ -313,6 +314,46 @@ TEST_F(IceTcp, LeavingClosesTheParticipantsConnection) {
   expect_binding_over_tcp(fd, client, true);
   ASSERT_EQ(signalling_.front()->send({{"type", "leave"}}), std::nullopt);
   EXPECT_TRUE(closed_by_relay(fd));
+}
+
+TEST_F(IceTcp, ClosedConnectionFailsATransportWithNoOtherPath) {
+  start(loopback_relay_config());
+  const Negotiated negotiated = negotiate("caller", "caller");
+  const int fd = connect_tcp();
+  ice::IceClient client(negotiated.local_ufrag, negotiated.relay_ufrag, negotiated.relay_password);
+  expect_binding_over_tcp(fd, client, true);
+  ::close(fd);
+  clients_.clear();
+  // The participant is told, as it is when ICE consent expires.
+  const std::optional<nlohmann::json> error = wait_for(*signalling_.front(), "error");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->value("code", ""), "transport-failed") << error->dump();
+}
+
+TEST_F(IceTcp, ClosedConnectionFallsBackToAValidatedUdpPath) {
+  start(loopback_relay_config());
+  const Negotiated negotiated = negotiate("caller", "caller");
+  ice::IceClient client(negotiated.local_ufrag, negotiated.relay_ufrag, negotiated.relay_password);
+
+  // A check over UDP validates that path first, without nominating it.
+  net::UdpSocket udp;
+  std::string error_text;
+  ASSERT_TRUE(udp.bind(*SocketAddress::parse("127.0.0.1", 0), &error_text)) << error_text;
+  std::array<uint8_t, 512> request{};
+  const size_t size = client.make_binding_request(sightline::now(), MutableByteView(request), false);
+  const SocketAddress relay_udp = *SocketAddress::parse("127.0.0.1", relay_->media_port(0));
+  udp.queue_send(relay_udp, ByteView(request.data(), size));
+  udp.flush();
+  ASSERT_TRUE(wait_until([&] { return udp.receive_batch() > 0; }, 2s));
+
+  const int fd = connect_tcp();
+  expect_binding_over_tcp(fd, client, true);
+  ::close(fd);
+  clients_.clear();
+  // No transport failure: media moves to the UDP path.
+  std::optional<nlohmann::json> message = signalling_.front()->receive(1s);
+  while (message && message->value("type", "") != "error") message = signalling_.front()->receive(200ms);
+  EXPECT_FALSE(message.has_value()) << message->dump();
 }
 
 }  // namespace
