@@ -18,7 +18,7 @@ struct PacketPath {
   uint32_t connection = 0;
 
   PacketPath() = default;
-  // A UDP path. Implicit, so that code which only knows UDP reads as before.
+  // A UDP path. Implicit, so that code that handles only UDP reads as before.
   PacketPath(const SocketAddress& udp_address) : address(udp_address) {}  // NOLINT(google-explicit-constructor)
   PacketPath(const SocketAddress& remote, uint32_t tcp_connection) : address(remote), connection(tcp_connection) {}
 

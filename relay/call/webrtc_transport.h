@@ -78,9 +78,9 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
   void handle_dtls(const PacketPath& from, ByteView datagram, TimePoint now);
   // Decrypts SRTP or SRTCP in place and hands it to the listener.
   void handle_srtp(const PacketPath& from, MutableByteView datagram, ice::PacketKind kind, TimePoint now);
-  // A TCP connection of this transport closed. Media moves to the most
-  // recently validated path left (UDP that may still be alive); with none
-  // left, the transport fails as it does when consent expires.
+  // Handles the close of one of this transport's TCP connections. Media
+  // moves to the most recently validated path left, a UDP path that may
+  // still be alive. With none left, the transport fails as on consent expiry.
   void on_path_closed(const PacketPath& path);
   // DTLS retransmission timer and ICE consent freshness.
   void tick(TimePoint now);

@@ -10,7 +10,7 @@
 
 namespace sightline::net {
 
-// Why a media TCP connection was closed, used as a Prometheus label value.
+// Reason a media TCP connection was closed, used as a Prometheus label value.
 enum class TcpCloseReason : uint8_t {
   peer_closed,        // the peer closed or reset the connection
   read_error,         // recv() failed

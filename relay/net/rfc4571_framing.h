@@ -28,7 +28,7 @@ inline void write_frame_header(uint8_t* out, size_t length) {
 class FrameReader {
  public:
   enum class Result {
-    frame,             // *frame holds one complete frame
+    frame,             // *frame is one complete frame
     need_more,         // no complete frame is buffered
     skipped_empty,     // a zero-length frame was consumed
     skipped_oversize,  // a frame longer than max_frame_bytes is being discarded

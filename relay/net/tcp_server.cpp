@@ -159,7 +159,14 @@ void TcpServer::accept_pending() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       // EMFILE and the like: leave the rest in the backlog for the next wakeup.
-      if (errno != EAGAIN && errno != EWOULDBLOCK) add(counters_.accept_errors);
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        add(counters_.accept_errors);
+        const uint64_t errors = counters_.accept_errors.load(std::memory_order_relaxed);
+        // Logged at the 1st, 2nd, 4th, 8th... failure, so a lasting fault cannot flood the log.
+        if ((errors & (errors - 1)) == 0) {
+          log::warn("media", "tcp accept failed", {{"error", std::strerror(errno)}, {"failures", errors}});
+        }
+      }
       return;
     }
 
@@ -353,7 +360,7 @@ void TcpServer::close(uint32_t id, TcpCloseReason reason) {
 
 void TcpServer::flush() {
   // Closing notifies the handler, which may queue frames or ask for more
-  // closes; a few rounds settle it, and anything left waits for the next flush.
+  // closes. A few rounds settle that, and anything left waits for the next flush.
   for (int round = 0; round < 4 && dirty_; ++round) {
     dirty_ = false;
     for (auto& slot : slots_) {
@@ -373,7 +380,9 @@ void TcpServer::finish_close(Connection& connection) {
   connection.state = Connection::State::closing;
   add(counters_.closed[static_cast<size_t>(reason)]);
   counters_.open.store(counters_.open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-  log::debug("media", "tcp connection closed", {{"reason", to_string(reason)}, {"authenticated", connection.authenticated}});
+  // Addresses stay out of the log because they are personal data.
+  log::info("media", "tcp connection closed",
+            {{"reason", to_string(reason)}, {"connection", connection.id}, {"authenticated", connection.authenticated}});
   // The descriptor is closed after libuv has let go of it, so that a new
   // connection reusing the number cannot meet the old watcher.
   uv_poll_stop(&connection.poll);

@@ -29,7 +29,7 @@ struct TcpOptions {
   bool enabled = false;
   // 0: the same port number as the worker's UDP port.
   uint16_t port = 0;
-  // Open connections per worker; further connections are refused.
+  // Open connections per worker; a connection beyond it is closed at once.
   size_t max_connections = 128;
   // A connection must send an authenticated binding request within this time.
   milliseconds handshake_timeout{10'000};

@@ -324,7 +324,7 @@ TEST_F(IceTcp, ClosedConnectionFailsATransportWithNoOtherPath) {
   expect_binding_over_tcp(fd, client, true);
   ::close(fd);
   clients_.clear();
-  // The participant is told, as it is when ICE consent expires.
+  // The relay sends transport-failed, as it does when ICE consent expires.
   const std::optional<nlohmann::json> error = wait_for(*signalling_.front(), "error");
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->value("code", ""), "transport-failed") << error->dump();

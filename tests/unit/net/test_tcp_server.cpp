@@ -62,7 +62,7 @@ class TcpServerTest : public ::testing::Test {
     }
   }
 
-  // Runs the loop until condition holds or the timeout passes.
+  // Runs the loop until condition is true or the timeout passes.
   bool pump_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 2s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -208,7 +208,7 @@ TEST_F(TcpServerTest, SilentPeerIsClosedAfterTheHandshakeTimeout) {
   EXPECT_EQ(closed_count(TcpCloseReason::handshake_timeout), 1u);
 }
 
-TEST_F(TcpServerTest, AuthenticatedConnectionOutlivesTheHandshakeTimeoutButNotSilence) {
+TEST_F(TcpServerTest, AuthenticatedSurvivesHandshakeTimeoutNotSilence) {
   TcpOptions options;
   options.handshake_timeout = 20ms;
   options.silence_timeout = 200ms;
@@ -272,7 +272,7 @@ TEST_F(TcpServerTest, ConnectionsBeyondTheCapAreRefused) {
   EXPECT_EQ(server_->open_connections(), 2u);
 }
 
-TEST_F(TcpServerTest, HandlerMayCloseTheConnectionWhileItsFramesAreHandled) {
+TEST_F(TcpServerTest, HandlerClosesDuringItsFrames) {
   start({});
   const int fd = connect_client();
   handler_.on_frame = [&](const PacketPath& from, MutableByteView) {
