@@ -183,6 +183,18 @@ class IceTcp : public ::testing::Test {
     EXPECT_EQ(client.handle_response(response, message, sightline::now()), ice::ResponseResult::accepted);
   }
 
+  // The body of GET /metrics from the control server (plain HTTP here).
+  std::string scrape_metrics() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const SocketAddress address = *SocketAddress::parse("127.0.0.1", relay_->control_port());
+    EXPECT_EQ(::connect(fd, address.sockaddr_ptr(), address.length()), 0) << std::strerror(errno);
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    send_bytes(fd, std::vector<uint8_t>(request.begin(), request.end()));
+    const std::vector<uint8_t> response = read_bytes(fd, 1 << 20, 2s);
+    ::close(fd);
+    return std::string(response.begin(), response.end());
+  }
+
   uint64_t rejected(RejectReason reason) const {
     return relay_->totals().rejected_by_reason[static_cast<size_t>(reason)];
   }
@@ -304,6 +316,34 @@ TEST_F(IceTcp, ConnectionsBeyondTheCapAreRefused) {
   EXPECT_TRUE(closed_by_relay(third));
   EXPECT_FALSE(closed_by_relay(first, 50ms));
   EXPECT_FALSE(closed_by_relay(second, 50ms));
+
+  const std::string metrics = scrape_metrics();
+  EXPECT_NE(metrics.find("sightline_tcp_connections_refused_total{worker=\"0\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sightline_tcp_connections_accepted_total{worker=\"0\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sightline_tcp_connections{worker=\"0\"} 2\n"), std::string::npos) << metrics;
+}
+
+TEST_F(IceTcp, MetricsCountClosesAndSkippedFrames) {
+  start(loopback_relay_config());
+  const int garbage = connect_tcp();
+  const std::vector<uint8_t> payload = {0x80, 0x60, 0x00, 0x01, 0, 0, 0, 1, 0, 0, 0, 1, 0xAA};
+  send_bytes(garbage, frame(payload));
+  EXPECT_TRUE(closed_by_relay(garbage));
+  const int oversize = connect_tcp();
+  send_bytes(oversize, {0xFF, 0xFF});
+  EXPECT_TRUE(closed_by_relay(oversize));
+
+  const std::string metrics = scrape_metrics();
+  EXPECT_NE(metrics.find("sightline_tcp_connections_closed_total{worker=\"0\",reason=\"unauthenticated\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("sightline_tcp_frames_skipped_total{worker=\"0\",reason=\"oversize\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("sightline_packets_rejected_total{worker=\"0\",reason=\"tcp_before_binding\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("sightline_tcp_connections{worker=\"0\"} 0\n"), std::string::npos) << metrics;
 }
 
 TEST_F(IceTcp, LeavingClosesTheParticipantsConnection) {
