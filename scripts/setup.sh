@@ -28,6 +28,7 @@ packages=(
   nodejs chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg xz-utils strace
+  iproute2
 )
 
 missing=()

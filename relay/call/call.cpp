@@ -18,8 +18,8 @@ Call::~Call() {
   counters_.calls.decrement();
 }
 
-Participant& Call::add(net::UdpSocket& socket, ParticipantSetup setup) {
-  participants_.push_back(std::make_unique<Participant>(*this, socket, counters_, std::move(setup)));
+Participant& Call::add(net::PacketSender& sender, ParticipantSetup setup) {
+  participants_.push_back(std::make_unique<Participant>(*this, sender, counters_, std::move(setup)));
   counters_.participants.increment();
   return *participants_.back();
 }

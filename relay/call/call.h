@@ -36,7 +36,7 @@ class Call {
   CallPhase phase() const { return phase_; }
   void set_phase(CallPhase phase, TimePoint now);
 
-  Participant& add(net::UdpSocket& socket, ParticipantSetup setup);
+  Participant& add(net::PacketSender& sender, ParticipantSetup setup);
   // Returns the removed participant so that the worker can unregister its
   // transport before it is destroyed; null when there is no such participant.
   std::unique_ptr<Participant> remove(std::string_view participant_id);

@@ -10,8 +10,8 @@
 
 namespace sightline::call {
 
-CallWorker::CallWorker(int index, SocketAddress bind_address, CallEvents& events)
-    : worker_(index, bind_address), events_(events) {}
+CallWorker::CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp)
+    : worker_(index, bind_address, tcp), events_(events) {}
 
 CallWorker::~CallWorker() { stop(); }
 
@@ -36,7 +36,7 @@ void CallWorker::add_participant(ParticipantSetup setup) {
     call.remove(setup.participant_id);
   }
   const std::string ufrag = setup.transport.local_ufrag;
-  Participant& participant = call.add(worker_.socket(), std::move(setup));
+  Participant& participant = call.add(worker_, std::move(setup));
   by_ufrag_[ufrag] = &participant;
 }
 
@@ -68,35 +68,49 @@ Call* CallWorker::find_call(std::string_view call_id) {
 }
 
 void CallWorker::destroy_all_calls() {
-  by_address_.clear();
+  by_path_.clear();
   by_ufrag_.clear();
   calls_.clear();
 }
 
 void CallWorker::unregister(Participant& participant) {
-  for (const SocketAddress& address : participant.transport().validated_addresses()) {
-    auto it = by_address_.find(address);
-    if (it != by_address_.end() && it->second == &participant) by_address_.erase(it);
+  for (const PacketPath& path : participant.transport().validated_paths()) {
+    auto it = by_path_.find(path);
+    if (it != by_path_.end() && it->second == &participant) {
+      by_path_.erase(it);
+      // A TCP connection belongs to the transport it authenticated for.
+      worker_.close_connection(path, net::TcpCloseReason::released);
+    }
   }
   auto it = by_ufrag_.find(participant.transport().local_ufrag());
   if (it != by_ufrag_.end() && it->second == &participant) by_ufrag_.erase(it);
 }
 
-void CallWorker::on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now) {
+void CallWorker::on_datagram(const PacketPath& from, MutableByteView data, TimePoint now) {
   const ice::PacketKind kind = ice::classify_packet(data);
   if (kind == ice::PacketKind::stun) {
+    // A binding request on a TCP connection that fails to authenticate is
+    // counted like one over UDP and leaves the connection open: the peer
+    // may retry, and the handshake timeout closes it if it never succeeds.
     handle_stun(from, data, now);
+    return;
+  }
+
+  // DTLS and SRTP are accepted only from a path that passed an
+  // authenticated binding check (RFC 8445 section 7.3).
+  auto it = kind == ice::PacketKind::unknown ? by_path_.end() : by_path_.find(from);
+  if (from.is_tcp() && it == by_path_.end() && !by_path_.contains(from)) {
+    // A TCP connection exists for ICE: a first frame that is not a binding
+    // request means the peer is no ICE agent of a participant here.
+    counters_.reject(RejectReason::tcp_before_binding);
+    worker_.close_connection(from, net::TcpCloseReason::unauthenticated);
     return;
   }
   if (kind == ice::PacketKind::unknown) {
     counters_.reject(RejectReason::unknown_kind);
     return;
   }
-
-  // DTLS and SRTP are accepted only from an address that passed an
-  // authenticated binding check (RFC 8445 section 7.3).
-  auto it = by_address_.find(from);
-  if (it == by_address_.end()) {
+  if (it == by_path_.end()) {
     counters_.reject(RejectReason::unknown_source);
     return;
   }
@@ -108,7 +122,7 @@ void CallWorker::on_datagram(const SocketAddress& from, MutableByteView data, Ti
   }
 }
 
-void CallWorker::handle_stun(const SocketAddress& from, MutableByteView data, TimePoint now) {
+void CallWorker::handle_stun(const PacketPath& from, MutableByteView data, TimePoint now) {
   ice::StunMessage message;
   const ice::StunParseError error = ice::parse_stun(data, message);
   if (error != ice::StunParseError::ok) {
@@ -127,13 +141,26 @@ void CallWorker::handle_stun(const SocketAddress& from, MutableByteView data, Ti
     return;
   }
   Participant& participant = *it->second;
-  SocketAddress evicted;
+  PacketPath evicted;
   if (!participant.transport().handle_stun(from, data, message, now, &evicted)) return;
-  by_address_[from] = &participant;
+  by_path_[from] = &participant;
+  worker_.connection_authenticated(from);
   if (!evicted.empty()) {
-    auto old = by_address_.find(evicted);
-    if (old != by_address_.end() && old->second == &participant) by_address_.erase(old);
+    auto old = by_path_.find(evicted);
+    if (old != by_path_.end() && old->second == &participant) {
+      by_path_.erase(old);
+      worker_.close_connection(evicted, net::TcpCloseReason::released);
+    }
   }
+}
+
+void CallWorker::on_connection_closed(const PacketPath& path) {
+  auto it = by_path_.find(path);
+  if (it == by_path_.end()) return;
+  Participant& participant = *it->second;
+  by_path_.erase(it);
+  // May fail the transport, which the call reports like a consent timeout.
+  participant.transport().on_path_closed(path);
 }
 
 void CallWorker::on_tick(TimePoint now) {

@@ -1,6 +1,7 @@
 // The calls of one media worker and the demultiplexing of everything that
-// arrives on its port: STUN by USERNAME to a participant's transport, and
-// DTLS, SRTP and SRTCP by the 5-tuple a binding check validated.
+// arrives on its ports, UDP datagrams and ICE-TCP frames alike: STUN by
+// USERNAME to a participant's transport, and DTLS, SRTP and SRTCP by the
+// path (5-tuple or TCP connection) a binding check validated.
 #pragma once
 
 #include <array>
@@ -23,7 +24,7 @@ struct StringHash {
 
 class CallWorker final : public net::DatagramHandler {
  public:
-  CallWorker(int index, SocketAddress bind_address, CallEvents& events);
+  CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp = {});
   ~CallWorker() override;
 
   bool start(std::string* error);
@@ -33,6 +34,8 @@ class CallWorker final : public net::DatagramHandler {
   net::MediaWorker& media_worker() { return worker_; }
   const RelayCounters& counters() const { return counters_; }
   SocketAddress local_address() const { return worker_.local_address(); }
+  // Empty when ICE-TCP is off.
+  SocketAddress tcp_local_address() const { return worker_.tcp_local_address(); }
   // Number of calls hosted here, for placing new calls; read from any thread.
   int64_t call_count() const { return counters_.calls.value(); }
 
@@ -46,11 +49,12 @@ class CallWorker final : public net::DatagramHandler {
   Call* find_call(std::string_view call_id);
 
   // net::DatagramHandler.
-  void on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now) override;
+  void on_datagram(const PacketPath& from, MutableByteView data, TimePoint now) override;
+  void on_connection_closed(const PacketPath& path) override;
   void on_tick(TimePoint now) override;
 
  private:
-  void handle_stun(const SocketAddress& from, MutableByteView data, TimePoint now);
+  void handle_stun(const PacketPath& from, MutableByteView data, TimePoint now);
   void unregister(Participant& participant);
   void destroy_all_calls();
   void log_rejections(TimePoint now);
@@ -60,7 +64,7 @@ class CallWorker final : public net::DatagramHandler {
   RelayCounters counters_;
   std::unordered_map<std::string, std::unique_ptr<Call>, StringHash, std::equal_to<>> calls_;
   std::unordered_map<std::string, Participant*, StringHash, std::equal_to<>> by_ufrag_;
-  std::unordered_map<SocketAddress, Participant*, SocketAddressHash> by_address_;
+  std::unordered_map<PacketPath, Participant*, PacketPathHash> by_path_;
   // Rejection counts at the last summary log line, per reason.
   std::array<uint64_t, static_cast<size_t>(RejectReason::count_)> logged_rejections_{};
   std::optional<TimePoint> next_rejection_log_;

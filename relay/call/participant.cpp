@@ -34,9 +34,9 @@ uint32_t ticks(Duration d, uint32_t clock_rate) {
 }  // namespace
 
 
-Participant::Participant(Call& call, net::UdpSocket& socket, RelayCounters& counters, ParticipantSetup setup)
+Participant::Participant(Call& call, net::PacketSender& sender, RelayCounters& counters, ParticipantSetup setup)
     : call_(call), counters_(counters), setup_(std::move(setup)) {
-  transport_ = std::make_unique<WebRtcTransport>(socket, counters_, setup_.transport, *this);
+  transport_ = std::make_unique<WebRtcTransport>(sender, counters_, setup_.transport, *this);
   audio_out_.ssrc = setup_.audio_ssrc;
   audio_out_.payload_type = setup_.audio.payload_type;
   audio_out_.clock_rate = setup_.audio.clock_rate;

@@ -53,7 +53,7 @@ struct ParticipantSetup {
 
 class Participant final : public TransportListener {
  public:
-  Participant(Call& call, net::UdpSocket& socket, RelayCounters& counters, ParticipantSetup setup);
+  Participant(Call& call, net::PacketSender& sender, RelayCounters& counters, ParticipantSetup setup);
   ~Participant() override;
 
   const std::string& id() const { return setup_.participant_id; }

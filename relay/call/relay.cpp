@@ -35,6 +35,19 @@ constexpr size_t kDtlsMtuBytes = 1200;
 
 constexpr uint32_t kHostUdpPriority = (126u << 24) | (65535u << 8) | (256u - 1u);
 
+// Passive TCP host candidate priority, RFC 6544 section 4.2: the same
+// formula, with a local preference of (2^13 * direction-pref + other-pref).
+// Type preference 90 is below every UDP candidate type a browser offers
+// (host 126, peer-reflexive 110, server-reflexive 100) and above relayed (0),
+// so a browser uses TCP only when no direct UDP path works. Direction
+// preference 4 is the one RFC 6544 gives passive candidates of a host that
+// is not behind NAT; other-pref 8191 is its largest value.
+constexpr uint32_t kTcpTypePreference = 90;
+constexpr uint32_t kPassiveDirectionPreference = 4;
+constexpr uint32_t kTcpLocalPreference = (kPassiveDirectionPreference << 13) | 8191u;
+constexpr uint32_t kHostTcpPassivePriority = (kTcpTypePreference << 24) | (kTcpLocalPreference << 8) | (256u - 1u);
+static_assert(kHostTcpPassivePriority < kHostUdpPriority);
+
 uint32_t random_ssrc() {
   uint32_t value = 0;
   while (value == 0) RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value);
@@ -61,6 +74,10 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
   uint16_t media_port(int index) const {
     if (index < 0 || static_cast<size_t>(index) >= workers_.size()) return 0;
     return workers_[static_cast<size_t>(index)]->local_address().port();
+  }
+  uint16_t tcp_media_port(int index) const {
+    if (index < 0 || static_cast<size_t>(index) >= workers_.size()) return 0;
+    return workers_[static_cast<size_t>(index)]->tcp_local_address().port();
   }
   RelayTotals totals() const;
   size_t session_count() const;
@@ -134,7 +151,12 @@ std::optional<std::string> Relay::Impl::start() {
     const uint16_t port = config_.first_media_port == 0 ? 0 : static_cast<uint16_t>(config_.first_media_port + i);
     const std::optional<SocketAddress> bind = SocketAddress::parse(config_.media_bind_address, port);
     if (!bind) return "invalid media address '" + config_.media_bind_address + "': expected an IPv4 or IPv6 address";
-    auto worker = std::make_unique<CallWorker>(i, *bind, *this);
+    net::TcpOptions tcp;
+    tcp.enabled = config_.media_tcp;
+    tcp.port = config_.first_tcp_port == 0 ? 0 : static_cast<uint16_t>(config_.first_tcp_port + i);
+    tcp.max_connections = config_.tcp_max_connections;
+    tcp.handshake_timeout = config_.tcp_handshake_timeout;
+    auto worker = std::make_unique<CallWorker>(i, *bind, *this, tcp);
     std::string error;
     if (!worker->start(&error)) {
       stop();
@@ -325,6 +347,13 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
   local.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
   local.fingerprint = sdp::Fingerprint{"sha-256", certificate_->fingerprint_sha256()};
   local.candidates.push_back(sdp::LocalCandidate{announced, worker.local_address().port(), "udp", "", kHostUdpPriority, "1"});
+  // RFC 6544: a passive candidate's port is the one it listens on. A
+  // different foundation, since the transport differs (RFC 8445 5.1.1.3).
+  const SocketAddress tcp_address = worker.tcp_local_address();
+  if (!tcp_address.empty()) {
+    local.candidates.push_back(
+        sdp::LocalCandidate{announced, tcp_address.port(), "tcp", "passive", kHostTcpPassivePriority, "2"});
+  }
   const uint32_t audio_ssrc = random_ssrc();
   const uint32_t video_ssrc = random_ssrc();
   const std::string cname = "sightline";
@@ -568,6 +597,39 @@ constexpr CounterMetric kCounterMetrics[] = {
     {"sightline_dtls_handshake_failures_total", "DTLS handshakes failed", &RelayCounters::dtls_handshakes_failed},
 };
 
+
+void collect_tcp_metrics(control::MetricsWriter& writer, const net::TcpCounters& tcp, const control::MetricLabels& labels) {
+  const auto value = [](const std::atomic<uint64_t>& counter) {
+    return static_cast<double>(counter.load(std::memory_order_relaxed));
+  };
+  writer.counter("sightline_tcp_connections_accepted_total", "ICE-TCP connections accepted", value(tcp.accepted),
+                 labels);
+  writer.counter("sightline_tcp_connections_refused_total",
+                 "ICE-TCP connections refused because the worker had media.tcp-max-connections open",
+                 value(tcp.refused_at_limit), labels);
+  writer.counter("sightline_tcp_frames_received_total", "RFC 4571 frames received over ICE-TCP",
+                 value(tcp.frames_received), labels);
+  writer.counter("sightline_tcp_frames_sent_total", "RFC 4571 frames queued for sending over ICE-TCP",
+                 value(tcp.frames_sent), labels);
+  writer.counter("sightline_tcp_send_queue_drops_total",
+                 "Packets dropped because an ICE-TCP connection's send queue was full", value(tcp.send_queue_full),
+                 labels);
+  for (const auto& [reason, counter] : {std::pair{"empty", &tcp.empty_frames}, std::pair{"oversize", &tcp.oversize_frames}}) {
+    control::MetricLabels reason_labels = labels;
+    reason_labels.emplace_back("reason", reason);
+    writer.counter("sightline_tcp_frames_skipped_total", "RFC 4571 frames skipped, by reason", value(*counter),
+                   reason_labels);
+  }
+  for (size_t i = 0; i < static_cast<size_t>(net::TcpCloseReason::count_); ++i) {
+    control::MetricLabels reason_labels = labels;
+    reason_labels.emplace_back("reason", net::to_string(static_cast<net::TcpCloseReason>(i)));
+    writer.counter("sightline_tcp_connections_closed_total", "ICE-TCP connections closed, by reason",
+                   value(tcp.closed[i]), reason_labels);
+  }
+  writer.gauge("sightline_tcp_connections", "Open ICE-TCP connections",
+               static_cast<double>(tcp.open.load(std::memory_order_relaxed)), labels);
+}
+
 }  // namespace
 
 void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
@@ -593,6 +655,7 @@ void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
       writer.counter("sightline_packets_rejected_total", "Datagrams or packets dropped, by reason",
                      static_cast<double>(c.rejected[i].value()), reason_labels);
     }
+    collect_tcp_metrics(writer, media.tcp().counters(), labels);
     writer.gauge("sightline_calls", "Calls hosted", static_cast<double>(c.calls.value()), labels);
     writer.gauge("sightline_participants", "Participants connected or connecting",
                  static_cast<double>(c.participants.value()), labels);
@@ -627,6 +690,7 @@ void Relay::send_staff(control::SessionId session, const nlohmann::json& message
 void Relay::close_staff(control::SessionId session, std::string reason) { impl_->close_staff(session, std::move(reason)); }
 uint16_t Relay::control_port() const { return impl_->control_port(); }
 uint16_t Relay::media_port(int index) const { return impl_->media_port(index); }
+uint16_t Relay::tcp_media_port(int index) const { return impl_->tcp_media_port(index); }
 RelayTotals Relay::totals() const { return impl_->totals(); }
 size_t Relay::session_count() const { return impl_->session_count(); }
 size_t Relay::call_count() const { return impl_->call_count(); }

@@ -133,6 +133,9 @@ class Relay {
   uint16_t control_port() const;
   // UDP port of media worker index, 0 when there is no such worker.
   uint16_t media_port(int index) const;
+  // ICE-TCP port of media worker index, 0 when there is no such worker or
+  // media.tcp is off.
+  uint16_t tcp_media_port(int index) const;
   RelayTotals totals() const;
   // Open signalling sessions and calls known to the control thread.
   size_t session_count() const;

@@ -20,6 +20,7 @@ const char* to_string(RejectReason reason) {
     case RejectReason::rtcp_malformed: return "rtcp_malformed";
     case RejectReason::rtcp_skipped: return "rtcp_skipped";
     case RejectReason::not_live: return "not_live";
+    case RejectReason::tcp_before_binding: return "tcp_before_binding";
     case RejectReason::count_: break;
   }
   return "unknown";

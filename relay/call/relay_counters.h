@@ -25,6 +25,7 @@ enum class RejectReason : uint8_t {
   rtcp_malformed,        // decrypted RTCP compound that failed validation
   rtcp_skipped,          // RTCP packet of a type or feedback format the relay does not use
   not_live,              // media held back because the call is not live
+  tcp_before_binding,    // ICE-TCP frame other than STUN before a binding request authenticated; closes the connection
   count_,
 };
 

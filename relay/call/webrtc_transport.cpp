@@ -28,9 +28,9 @@ const char* to_string(WebRtcTransport::State state) {
   return "unknown";
 }
 
-WebRtcTransport::WebRtcTransport(net::UdpSocket& socket, RelayCounters& counters, TransportParams params,
+WebRtcTransport::WebRtcTransport(net::PacketSender& sender, RelayCounters& counters, TransportParams params,
                                  TransportListener& listener)
-    : socket_(socket),
+    : sender_(sender),
       counters_(counters),
       params_(std::move(params)),
       listener_(listener),
@@ -44,20 +44,20 @@ WebRtcTransport::WebRtcTransport(net::UdpSocket& socket, RelayCounters& counters
 
 WebRtcTransport::~WebRtcTransport() = default;
 
-bool WebRtcTransport::handle_stun(const SocketAddress& from, ByteView datagram, const ice::StunMessage& message,
-                                  TimePoint now, SocketAddress* evicted) {
+bool WebRtcTransport::handle_stun(const PacketPath& from, ByteView datagram, const ice::StunMessage& message,
+                                  TimePoint now, PacketPath* evicted) {
   struct PathRefresh {
     WebRtcTransport& self;
     ~PathRefresh() {
-      const std::optional<SocketAddress> path = self.ice_.selected_path();
-      self.selected_path_cache_ = path ? *path : SocketAddress();
+      const std::optional<PacketPath> path = self.ice_.selected_path();
+      self.selected_path_cache_ = path ? *path : PacketPath();
     }
   } refresh{*this};
 
   counters_.stun_requests.add();
   std::array<uint8_t, kStunResponseBytes> response{};
   const ice::BindingResult result = ice_.handle_binding_request(datagram, message, from, now, MutableByteView(response));
-  if (result.response_size > 0) socket_.queue_send(from, ByteView(response.data(), result.response_size));
+  if (result.response_size > 0) sender_.queue_send(from, ByteView(response.data(), result.response_size));
   if (result.status != ice::BindingStatus::ok) {
     counters_.reject(RejectReason::stun_unauthorized);
     return false;
@@ -65,24 +65,25 @@ bool WebRtcTransport::handle_stun(const SocketAddress& from, ByteView datagram, 
 
   if (state_ == State::new_) state_ = State::checking;
   if (!is_validated(from)) {
-    if (validated_addresses_.size() == kMaxValidatedAddresses) {
-      if (evicted) *evicted = validated_addresses_.front();
-      validated_addresses_.erase(validated_addresses_.begin());
+    if (validated_paths_.size() == kMaxValidatedAddresses) {
+      if (evicted) *evicted = validated_paths_.front();
+      validated_paths_.erase(validated_paths_.begin());
     }
-    validated_addresses_.push_back(from);
-    log::info("ice", "path validated", {{"ufrag", params_.local_ufrag}, {"address", from.to_string()}});
+    validated_paths_.push_back(from);
+    log::info("ice", "path validated",
+              {{"ufrag", params_.local_ufrag}, {"address", from.address.to_string()}, {"tcp", from.is_tcp()}});
   }
   return true;
 }
 
-void WebRtcTransport::handle_dtls(const SocketAddress& from, ByteView datagram, TimePoint now) {
+void WebRtcTransport::handle_dtls(const PacketPath& from, ByteView datagram, TimePoint now) {
   if (state_ == State::failed || state_ == State::closed) return;
   dtls_peer_ = from;
   ice_.on_authenticated_traffic(now);
   dtls_->handle_datagram(datagram);
 }
 
-void WebRtcTransport::handle_srtp(const SocketAddress& from, MutableByteView datagram, ice::PacketKind kind,
+void WebRtcTransport::handle_srtp(const PacketPath& from, MutableByteView datagram, ice::PacketKind kind,
                                   TimePoint now) {
   if (!srtp_in_) {
     counters_.reject(RejectReason::srtp_before_keys);
@@ -155,17 +156,18 @@ bool WebRtcTransport::send_protected(ByteView packet, bool rtcp) {
 
 MutableByteView WebRtcTransport::begin_send() {
   if (!srtp_out_ || state_ != State::connected || send_path().empty()) return {};
-  return socket_.begin_send();
+  return sender_.begin_send(send_path());
 }
 
 bool WebRtcTransport::commit_send(size_t length, bool rtcp) {
-  const SocketAddress& to = send_path();
+  const PacketPath& to = send_path();
   if (!srtp_out_ || to.empty()) return false;
-  MutableByteView slot = socket_.begin_send();
+  MutableByteView slot = sender_.begin_send(to);
+  if (slot.size() < length) return false;
   const crypto::SrtpResult result = rtcp ? srtp_out_->protect_rtcp(slot.data(), length, slot.size())
                                          : srtp_out_->protect_rtp(slot.data(), length, slot.size());
   if (result != crypto::SrtpResult::ok) return false;
-  socket_.commit_send(to, length);
+  sender_.commit_send(to, length);
   if (rtcp) {
     counters_.rtcp_packets_out.add();
   } else {
@@ -175,16 +177,16 @@ bool WebRtcTransport::commit_send(size_t length, bool rtcp) {
   return true;
 }
 
-const SocketAddress& WebRtcTransport::send_path() const {
+const PacketPath& WebRtcTransport::send_path() const {
   // The nominated path; before nomination, wherever DTLS came from.
   return selected_path_cache_.empty() ? dtls_peer_ : selected_path_cache_;
 }
 
 void WebRtcTransport::on_dtls_send(ByteView datagram) {
   // Handshake flights answer the address the peer's DTLS came from.
-  const SocketAddress& to = !dtls_peer_.empty() ? dtls_peer_ : selected_path_cache_;
+  const PacketPath& to = !dtls_peer_.empty() ? dtls_peer_ : selected_path_cache_;
   if (to.empty()) return;
-  socket_.queue_send(to, datagram);
+  sender_.queue_send(to, datagram);
 }
 
 void WebRtcTransport::on_dtls_connected(const crypto::SrtpKeys& keys) {
@@ -223,8 +225,28 @@ void WebRtcTransport::fail(std::string_view reason) {
   listener_.on_transport_failed(*this, reason);
 }
 
-bool WebRtcTransport::is_validated(const SocketAddress& address) const {
-  return std::find(validated_addresses_.begin(), validated_addresses_.end(), address) != validated_addresses_.end();
+bool WebRtcTransport::is_validated(const PacketPath& path) const {
+  return std::find(validated_paths_.begin(), validated_paths_.end(), path) != validated_paths_.end();
+}
+
+void WebRtcTransport::on_path_closed(const PacketPath& path) {
+  const auto found = std::find(validated_paths_.begin(), validated_paths_.end(), path);
+  if (found == validated_paths_.end()) return;
+  validated_paths_.erase(found);
+  const bool was_selected = ice_.forget_path(path);
+  if (was_selected) selected_path_cache_ = PacketPath();
+  const bool was_dtls_peer = dtls_peer_ == path;
+  if (!was_selected && !was_dtls_peer) return;
+
+  if (validated_paths_.empty()) {
+    fail("the ICE-TCP connection closed and no other path was validated");
+    return;
+  }
+  // The newest validated path is the one the peer used last; if it is dead
+  // too, consent expires on it as on any other path.
+  dtls_peer_ = validated_paths_.back();
+  log::info("ice", "path closed, media moved",
+            {{"ufrag", params_.local_ufrag}, {"tcp", dtls_peer_.is_tcp()}});
 }
 
 }  // namespace sightline::call

@@ -10,7 +10,7 @@
 
 #include "relay/base/bytes.h"
 #include "relay/base/clock.h"
-#include "relay/base/socket_address.h"
+#include "relay/base/packet_path.h"
 #include "relay/call/relay_counters.h"
 #include "relay/crypto/dtls_certificate.h"
 #include "relay/crypto/dtls_transport.h"
@@ -18,7 +18,7 @@
 #include "relay/ice/demux.h"
 #include "relay/ice/ice_lite_agent.h"
 #include "relay/ice/stun_message.h"
-#include "relay/net/udp_socket.h"
+#include "relay/net/packet_io.h"
 #include "relay/rtp/rtp_packet.h"
 
 namespace sightline::call {
@@ -55,7 +55,7 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
  public:
   enum class State { new_, checking, connected, failed, closed };
 
-  WebRtcTransport(net::UdpSocket& socket, RelayCounters& counters, TransportParams params,
+  WebRtcTransport(net::PacketSender& sender, RelayCounters& counters, TransportParams params,
                   TransportListener& listener);
   ~WebRtcTransport() override;
   WebRtcTransport(const WebRtcTransport&) = delete;
@@ -64,18 +64,24 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
   const std::string& local_ufrag() const { return params_.local_ufrag; }
   State state() const { return state_; }
   bool connected() const { return state_ == State::connected; }
-  // Addresses that passed an authenticated binding check, for the worker's
-  // 5-tuple table.
-  const std::vector<SocketAddress>& validated_addresses() const { return validated_addresses_; }
+  // Paths (UDP addresses and TCP connections) that passed an authenticated
+  // binding check, for the worker's 5-tuple table.
+  const std::vector<PacketPath>& validated_paths() const { return validated_paths_; }
+  // The path media leaves by: the nominated one, else where DTLS came from.
+  const PacketPath& send_path() const;
 
   // Answers a binding request addressed to this transport. Returns true when
-  // it authenticated, which validates the sender's address; when that pushes
-  // the oldest validated address out, *evicted receives it.
-  bool handle_stun(const SocketAddress& from, ByteView datagram, const ice::StunMessage& message, TimePoint now,
-                   SocketAddress* evicted);
-  void handle_dtls(const SocketAddress& from, ByteView datagram, TimePoint now);
+  // it authenticated, which validates the sender's path; when that pushes
+  // the oldest validated path out, *evicted receives it.
+  bool handle_stun(const PacketPath& from, ByteView datagram, const ice::StunMessage& message, TimePoint now,
+                   PacketPath* evicted);
+  void handle_dtls(const PacketPath& from, ByteView datagram, TimePoint now);
   // Decrypts SRTP or SRTCP in place and hands it to the listener.
-  void handle_srtp(const SocketAddress& from, MutableByteView datagram, ice::PacketKind kind, TimePoint now);
+  void handle_srtp(const PacketPath& from, MutableByteView datagram, ice::PacketKind kind, TimePoint now);
+  // Handles the close of one of this transport's TCP connections. Media
+  // moves to the most recently validated path left, a UDP path that may
+  // still be alive. With none left, the transport fails as on consent expiry.
+  void on_path_closed(const PacketPath& path);
   // DTLS retransmission timer and ICE consent freshness.
   void tick(TimePoint now);
   // Sends a DTLS close_notify; no media after this.
@@ -99,11 +105,10 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
   void on_dtls_failed(std::string_view reason) override;
   void on_dtls_closed() override;
   void fail(std::string_view reason);
-  bool is_validated(const SocketAddress& address) const;
+  bool is_validated(const PacketPath& path) const;
   bool send_protected(ByteView packet, bool rtcp);
-  const SocketAddress& send_path() const;
 
-  net::UdpSocket& socket_;
+  net::PacketSender& sender_;
   RelayCounters& counters_;
   TransportParams params_;
   TransportListener& listener_;
@@ -111,11 +116,11 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
   std::unique_ptr<crypto::DtlsTransport> dtls_;
   std::unique_ptr<crypto::SrtpSession> srtp_in_;
   std::unique_ptr<crypto::SrtpSession> srtp_out_;
-  std::vector<SocketAddress> validated_addresses_;
-  SocketAddress dtls_peer_;
+  std::vector<PacketPath> validated_paths_;
+  PacketPath dtls_peer_;
   // The ICE agent's selected path, copied after each binding request so the
   // per-packet send path reads it without an optional copy.
-  SocketAddress selected_path_cache_;
+  PacketPath selected_path_cache_;
   State state_ = State::new_;
   uint64_t srtp_failures_ = 0;
 };

@@ -13,6 +13,8 @@ using std::chrono::milliseconds;
 namespace {
 constexpr int64_t kMaxPort = 65535;
 constexpr int64_t kMaxMediaWorkers = 256;
+// Connection ids carry the slot in 16 bits.
+constexpr int64_t kMaxTcpConnections = 65535;
 constexpr int64_t kMinMessageBytes = 1024;
 constexpr int64_t kMaxMessageBytes = 16 * 1024 * 1024;
 constexpr int64_t kMaxSessions = 1'000'000;
@@ -95,6 +97,18 @@ void register_relay_settings(Settings& settings) {
                        40000, 0, kMaxPort);
   settings.add_integer("media.workers", "Media worker threads, each with its own UDP port; 0 means one per CPU core.",
                        0, 0, kMaxMediaWorkers);
+  settings.add_boolean("media.tcp",
+                       "Also offer passive ICE-TCP candidates (RFC 6544), for callers whose network blocks UDP.", true);
+  settings.add_integer("media.tcp-first-port",
+                       "TCP port of the first media worker when media.tcp is on; worker i uses this port plus i. 0 "
+                       "uses each worker's UDP port number.",
+                       0, 0, kMaxPort);
+  settings.add_integer("media.tcp-max-connections",
+                       "Open ICE-TCP connections per media worker; further connections are refused.", 128, 1,
+                       kMaxTcpConnections);
+  settings.add_duration("media.tcp-handshake-timeout",
+                        "An ICE-TCP connection with no authenticated binding request after this long is closed.",
+                        milliseconds(10'000), milliseconds(100), milliseconds(300'000));
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "info");
   settings.add_string("data.directory", "Directory for the relay's state, such as the policy database.", "./data");
 }
@@ -137,6 +151,15 @@ std::optional<std::string> make_relay_config(const Settings& settings, RelayConf
     return "media.first-port " + std::to_string(config.first_media_port) + " leaves no room for " +
            std::to_string(config.media_workers) + " workers below port 65536";
   }
+
+  config.media_tcp = settings.get_boolean("media.tcp");
+  config.first_tcp_port = static_cast<uint16_t>(settings.get_integer("media.tcp-first-port"));
+  if (config.first_tcp_port != 0 && config.first_tcp_port + config.media_workers - 1 > kMaxPort) {
+    return "media.tcp-first-port " + std::to_string(config.first_tcp_port) + " leaves no room for " +
+           std::to_string(config.media_workers) + " workers below port 65536";
+  }
+  config.tcp_max_connections = static_cast<size_t>(settings.get_integer("media.tcp-max-connections"));
+  config.tcp_handshake_timeout = settings.get_duration("media.tcp-handshake-timeout");
 
   if (!log::parse_level(settings.get_string("log.level"), config.log_level)) {
     return "log.level must be debug, info, warn or error, got \"" + settings.get_string("log.level") + "\"";

@@ -2,6 +2,8 @@
 // Settings so that config/sightline.example.toml and the flags share one table.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +26,13 @@ struct RelayConfig {
   uint16_t first_media_port = 40000;
   // Media worker threads, each with its own UDP port.
   unsigned media_workers = 1;
+  // Passive ICE-TCP (RFC 6544): each worker also listens on TCP, and answers
+  // carry a TCP candidate beside the UDP one.
+  bool media_tcp = true;
+  // Worker i listens on first_tcp_port + i; 0 uses the worker's UDP port number.
+  uint16_t first_tcp_port = 0;
+  size_t tcp_max_connections = 128;
+  std::chrono::milliseconds tcp_handshake_timeout{10'000};
   log::Level log_level = log::Level::info;
   // Where the relay keeps its state: the policy database and, under tls/, the
   // self-signed HTTPS certificate.

@@ -139,14 +139,14 @@ BindingResult IceLiteAgent::reject(BindingRejectReason reason, const StunMessage
   return result;
 }
 
-void IceLiteAgent::select_path(const SocketAddress& from, BindingResult& result) {
+void IceLiteAgent::select_path(const PacketPath& from, BindingResult& result) {
   if (selected_path_ && *selected_path_ == from && state_ == IceState::connected) return;
 
   const bool is_switch = selected_path_.has_value() && !(*selected_path_ == from);
   // Addresses stay out of the log because a participant's IP address is
   // personal data; the ufrag identifies the transport.
   log::info(kLogComponent, is_switch ? "path_switched" : "path_selected",
-            {{"local_ufrag", local_ufrag_}, {"ipv6", from.is_ipv6()}});
+            {{"local_ufrag", local_ufrag_}, {"ipv6", from.address.is_ipv6()}, {"tcp", from.is_tcp()}});
   if (is_switch) ++counters_.path_switches;
   result.new_path = !selected_path_.has_value() || is_switch;
   selected_path_ = from;
@@ -154,7 +154,7 @@ void IceLiteAgent::select_path(const SocketAddress& from, BindingResult& result)
 }
 
 BindingResult IceLiteAgent::handle_binding_request(ByteView datagram, const StunMessage& message,
-                                                   const SocketAddress& from, TimePoint now,
+                                                   const PacketPath& from, TimePoint now,
                                                    MutableByteView response_out) {
   if (!message.is_binding_request()) return reject(BindingRejectReason::not_binding_request, message, {}, false);
   if (!message.username || !message.integrity_offset) {
@@ -179,7 +179,7 @@ BindingResult IceLiteAgent::handle_binding_request(ByteView datagram, const Stun
   if (!message.ice_controlling) return reject(BindingRejectReason::missing_role, message, response_out, true);
 
   BindingResult result;
-  result.response_size = build_binding_success(response_out, message.transaction_id, from, local_password_);
+  result.response_size = build_binding_success(response_out, message.transaction_id, from.address, local_password_);
   if (result.response_size == 0) {
     return reject(BindingRejectReason::response_buffer_too_small, message, {}, true);
   }
@@ -194,6 +194,13 @@ BindingResult IceLiteAgent::handle_binding_request(ByteView datagram, const Stun
 }
 
 void IceLiteAgent::on_authenticated_traffic(TimePoint now) { last_consent_ = now; }
+
+bool IceLiteAgent::forget_path(const PacketPath& path) {
+  if (!selected_path_ || !(*selected_path_ == path)) return false;
+  selected_path_.reset();
+  if (state_ == IceState::connected) state_ = IceState::checking;
+  return true;
+}
 
 bool IceLiteAgent::consent_expired(TimePoint now) {
   if (!last_consent_) return false;

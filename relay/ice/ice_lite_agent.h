@@ -11,6 +11,7 @@
 
 #include "relay/base/bytes.h"
 #include "relay/base/clock.h"
+#include "relay/base/packet_path.h"
 #include "relay/base/socket_address.h"
 #include "relay/ice/stun_message.h"
 
@@ -96,11 +97,11 @@ class IceLiteAgent {
   void set_local_credentials(std::string local_ufrag, std::string local_password);
 
   // Checks a Binding request that parse_stun accepted and writes the response
-  // to send back to `from` into `response_out` (a success or an error
+  // to send back to `from` (a UDP address or a TCP connection) into `response_out` (a success or an error
   // response). A valid request refreshes consent. A valid request with
   // USE-CANDIDATE makes `from` the selected path, so the peer can move the
   // call to a new network by nominating another address.
-  BindingResult handle_binding_request(ByteView datagram, const StunMessage& message, const SocketAddress& from,
+  BindingResult handle_binding_request(ByteView datagram, const StunMessage& message, const PacketPath& from,
                                        TimePoint now, MutableByteView response_out);
 
   // Refreshes consent: call for SRTP or DTLS from the selected path that
@@ -112,7 +113,10 @@ class IceLiteAgent {
   // is no consent to expire, so it returns false.
   bool consent_expired(TimePoint now);
 
-  std::optional<SocketAddress> selected_path() const { return selected_path_; }
+  std::optional<PacketPath> selected_path() const { return selected_path_; }
+  // Forgets the selected path when it is `path` (a TCP connection that
+  // closed), so that nothing more is sent on it. Returns true if it was.
+  bool forget_path(const PacketPath& path);
   IceState state() const { return state_; }
   const IceLiteCounters& counters() const { return counters_; }
 
@@ -120,14 +124,14 @@ class IceLiteAgent {
   BindingResult reject(BindingRejectReason reason, const StunMessage& message, MutableByteView response_out,
                        bool authenticated);
   bool username_matches(std::string_view username) const;
-  void select_path(const SocketAddress& from, BindingResult& result);
+  void select_path(const PacketPath& from, BindingResult& result);
 
   std::string local_ufrag_;
   std::string local_password_;
   std::string remote_ufrag_;
   std::string remote_password_;
   IceState state_ = IceState::new_;
-  std::optional<SocketAddress> selected_path_;
+  std::optional<PacketPath> selected_path_;
   std::optional<TimePoint> last_consent_;
   IceLiteCounters counters_;
 };

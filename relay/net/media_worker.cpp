@@ -13,8 +13,8 @@ namespace {
 constexpr int kMaxBatchesPerWakeup = 16;
 }  // namespace
 
-MediaWorker::MediaWorker(int index, SocketAddress bind_address, milliseconds tick)
-    : index_(index), bind_address_(bind_address), tick_(tick) {}
+MediaWorker::MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp, milliseconds tick)
+    : index_(index), bind_address_(bind_address), tick_(tick), tcp_(tcp) {}
 
 MediaWorker::~MediaWorker() { stop(); }
 
@@ -26,6 +26,26 @@ bool MediaWorker::start(DatagramHandler* handler, std::string* error) {
 
   uv_loop_init(&loop_);
   loop_.data = this;
+  if (tcp_.options().enabled) {
+    // The TCP port number defaults to the UDP one. When the UDP port was
+    // picked by the system, that number may be taken on TCP: then the
+    // system picks the TCP port too.
+    SocketAddress tcp_address = bind_address_;
+    tcp_address.set_port(tcp_.options().port != 0 ? tcp_.options().port : local_address_.port());
+    std::string tcp_error;
+    bool listening = tcp_.listen(&loop_, tcp_address, handler, [this] { flush_all(); }, &tcp_error);
+    if (!listening && tcp_.options().port == 0 && bind_address_.port() == 0) {
+      tcp_address.set_port(0);
+      listening = tcp_.listen(&loop_, tcp_address, handler, [this] { flush_all(); }, &tcp_error);
+    }
+    if (!listening) {
+      if (error) *error = tcp_error;
+      uv_loop_close(&loop_);
+      socket_.close();
+      return false;
+    }
+    tcp_local_address_ = tcp_.local_address();
+  }
   uv_poll_init(&loop_, &poll_, socket_.fd());
   poll_.data = this;
   uv_timer_init(&loop_, &timer_);
@@ -38,7 +58,10 @@ bool MediaWorker::start(DatagramHandler* handler, std::string* error) {
 
   started_ = true;
   thread_ = std::thread([this] { run(); });
-  log::info("media", "worker started", {{"worker", index_}, {"address", local_address_.to_string()}});
+  log::info("media", "worker started",
+            {{"worker", index_},
+             {"address", local_address_.to_string()},
+             {"tcp_address", tcp_local_address_.empty() ? std::string() : tcp_local_address_.to_string()}});
   return true;
 }
 
@@ -46,6 +69,7 @@ void MediaWorker::stop() {
   if (!started_) return;
   post([this] {
     stopping_ = true;
+    tcp_.close_all();
     uv_poll_stop(&poll_);
     uv_timer_stop(&timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
@@ -116,19 +140,21 @@ void MediaWorker::drain_socket() {
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
     if (count < static_cast<int>(kBatchSize)) break;
   }
-  socket_.flush();
+  flush_all();
 }
 
 void MediaWorker::on_tick_timer(uv_timer_t* handle) {
   auto* self = static_cast<MediaWorker*>(handle->data);
-  self->handler_->on_tick(sightline::now());
-  self->socket_.flush();
+  const TimePoint now = sightline::now();
+  self->tcp_.tick(now);
+  self->handler_->on_tick(now);
+  self->flush_all();
 }
 
 void MediaWorker::on_async(uv_async_t* handle) {
   auto* self = static_cast<MediaWorker*>(handle->data);
   self->run_posted_tasks();
-  if (!self->stopping_) self->socket_.flush();
+  if (!self->stopping_) self->flush_all();
 }
 
 void MediaWorker::run_posted_tasks() {
@@ -138,6 +164,41 @@ void MediaWorker::run_posted_tasks() {
     tasks.swap(tasks_);
   }
   for (auto& task : tasks) task();
+}
+
+void MediaWorker::flush_all() {
+  socket_.flush();
+  tcp_.flush();
+}
+
+MutableByteView MediaWorker::begin_send(const PacketPath& to) {
+  return to.is_tcp() ? tcp_.begin_send(to.connection) : socket_.begin_send();
+}
+
+void MediaWorker::commit_send(const PacketPath& to, size_t length) {
+  if (to.is_tcp()) {
+    tcp_.commit_send(to.connection, length);
+  } else {
+    socket_.commit_send(to.address, length);
+  }
+}
+
+bool MediaWorker::queue_send(const PacketPath& to, ByteView data) {
+  if (to.is_tcp()) return tcp_.queue_send(to.connection, data);
+  if (data.size() > kMaxDatagramBytes) {
+    socket_.queue_send(to.address, data);  // counts it as oversized
+    return false;
+  }
+  socket_.queue_send(to.address, data);
+  return true;
+}
+
+void MediaWorker::close_connection(const PacketPath& path, TcpCloseReason reason) {
+  if (path.is_tcp()) tcp_.close(path.connection, reason);
+}
+
+void MediaWorker::connection_authenticated(const PacketPath& path) {
+  if (path.is_tcp()) tcp_.mark_authenticated(path.connection);
 }
 
 }  // namespace sightline::net

@@ -1,5 +1,5 @@
 // One media worker: a thread running its own libuv loop that owns one UDP
-// port. Calls live on exactly one worker and share nothing with other
+// port and, when ICE-TCP is on, one listening TCP port. Calls live on exactly one worker and share nothing with other
 // workers; the control thread talks to a worker only by posting tasks.
 #pragma once
 
@@ -13,32 +13,24 @@
 #include <vector>
 
 #include "relay/base/clock.h"
+#include "relay/net/packet_io.h"
+#include "relay/net/tcp_server.h"
 #include "relay/net/udp_socket.h"
 
 namespace sightline::net {
 
-// Receives everything that arrives on a worker's port, on the worker thread.
-class DatagramHandler {
- public:
-  virtual ~DatagramHandler() = default;
-  // data may be modified in place (SRTP decrypts in place); it is valid only
-  // during the call.
-  virtual void on_datagram(const SocketAddress& from, MutableByteView data, TimePoint now) = 0;
-  // Runs every tick interval: timers of ICE, DTLS, RTCP and NACK.
-  virtual void on_tick(TimePoint now) = 0;
-};
-
-class MediaWorker {
+class MediaWorker final : public PacketSender {
  public:
   // Interval of the worker's tick timer: the resolution of every media timer.
   static constexpr milliseconds kDefaultTick{10};
 
-  MediaWorker(int index, SocketAddress bind_address, milliseconds tick = kDefaultTick);
-  ~MediaWorker();
+  MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp = {}, milliseconds tick = kDefaultTick);
+  ~MediaWorker() override;
   MediaWorker(const MediaWorker&) = delete;
   MediaWorker& operator=(const MediaWorker&) = delete;
 
-  // Binds the port and starts the thread. handler must outlive the worker's run.
+  // Binds the port (and the TCP port when TCP is enabled) and starts the
+  // thread. handler must outlive the worker's run.
   bool start(DatagramHandler* handler, std::string* error);
   // Stops the loop, closes the socket and joins the thread. Idempotent.
   void stop();
@@ -53,8 +45,21 @@ class MediaWorker {
   int index() const { return index_; }
   SocketAddress local_address() const { return local_address_; }
   bool on_worker_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
+  // The worker's TCP listening address; empty when ICE-TCP is off.
+  SocketAddress tcp_local_address() const { return tcp_local_address_; }
   // The worker's socket; use only on the worker thread.
   UdpSocket& socket() { return socket_; }
+  // The worker's ICE-TCP connections; use only on the worker thread, except
+  // counters(), which is for metrics.
+  TcpServer& tcp() { return tcp_; }
+  const TcpServer& tcp() const { return tcp_; }
+
+  // PacketSender, on the worker thread.
+  MutableByteView begin_send(const PacketPath& to) override;
+  void commit_send(const PacketPath& to, size_t length) override;
+  bool queue_send(const PacketPath& to, ByteView data) override;
+  void close_connection(const PacketPath& path, TcpCloseReason reason) override;
+  void connection_authenticated(const PacketPath& path) override;
 
   // Counters read from other threads (relaxed, for metrics).
   uint64_t datagrams_received() const { return datagrams_received_.load(std::memory_order_relaxed); }
@@ -69,13 +74,17 @@ class MediaWorker {
   void run();
   void drain_socket();
   void run_posted_tasks();
+  // Sends what was queued on UDP and TCP.
+  void flush_all();
 
   const int index_;
   const SocketAddress bind_address_;
   const milliseconds tick_;
   SocketAddress local_address_;
+  SocketAddress tcp_local_address_;
   DatagramHandler* handler_ = nullptr;
   UdpSocket socket_;
+  TcpServer tcp_;
 
   uv_loop_t loop_{};
   uv_poll_t poll_{};
