@@ -1,7 +1,7 @@
 // The admin pages in real Chromium against `sightline serve`. An admin signs
 // in to a service with no centre, lands on the Centres page and adds the
-// centre there; an opening window ending 23:59 is rejected with a message that
-// names 24:00. The admin's people page offers a centre chooser. Then a centre
+// centre there. An opening window ending 23:59 is rejected first, with a
+// message that names 24:00. The admin's people page offers a centre chooser. Then a centre
 // manager signs in and fills the forms as a user does: a detained individual
 // and a caller, a compact, a risk assessment that approves the caller, and a
 // call booked 24 hours ahead. The booking's terminal join link, opened now,

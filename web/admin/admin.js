@@ -12,7 +12,7 @@ const admin = (() => {
     const response = await fetch(path, options);
     let data = null;
     const type = response.headers.get("Content-Type") || "";
-    // A 204 answer (sign-out) has the JSON type but no body.
+    // A 204 response (sign-out) has the JSON type but no body.
     if (type.startsWith("application/json") && response.status !== 204) data = await response.json();
     if (response.status === 401 && path !== "/api/session") {
       window.location.href = "/admin/index.html";
@@ -107,7 +107,7 @@ const admin = (() => {
     }
   }
 
-  // Fills a select with the centres the signed-in account sees, and returns them.
+  // Fills a select with the centres the signed-in account may access, and returns them.
   async function loadCentres(select, firstLabel) {
     const result = await api("GET", "/api/centres");
     const centres = result.data.centres || [];
