@@ -277,11 +277,20 @@ CREATE TABLE welfare_checks (
 CREATE INDEX welfare_checks_by_centre ON welfare_checks (centre_id, completed_at)
 )sql";
 
+// When an account was added, or an administrator last set its password or
+// enabled it. Failed sign-ins of the username before this instant no longer
+// count towards its lockout, which the serving process keeps in memory. NULL
+// for accounts not added, reset or enabled since this migration.
+constexpr std::string_view kLockoutSchema = R"sql(
+ALTER TABLE staff_accounts ADD COLUMN lockout_cleared_at TEXT
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "records, compact, risk assessment, bookings, suspensions, appeals, call log", kInitialSchema},
     {2, "daily availability, retention runs", kAuditSchema},
     {3, "staff accounts, sessions, staff audit log", kStaffSchema},
     {4, "call incidents, alert decisions, welfare checks", kSupervisionSchema},
+    {5, "staff account lockout cleared at", kLockoutSchema},
 };
 
 }  // namespace

@@ -351,6 +351,14 @@ std::optional<WelfareCheck> find_welfare_check(Store& store, int64_t id) {
   return welfare_check_from(rows[0]);
 }
 
+std::optional<WelfareCheck> find_open_welfare_check(Store& store, int64_t centre_id, const std::string& call_id) {
+  auto rows = store.query(std::string(kWelfareSelect) +
+                              "WHERE w.centre_id = ? AND w.call_id = ? AND w.completed_at IS NULL ORDER BY w.id LIMIT 1",
+                          {centre_id, call_id});
+  if (rows.empty()) return std::nullopt;
+  return welfare_check_from(rows[0]);
+}
+
 bool complete_welfare_check(Store& store, int64_t id, const std::string& by, UtcTime at) {
   if (is_blank(by)) invalid("the completing officer's username is missing");
   const auto rows = store.query(

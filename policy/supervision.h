@@ -129,6 +129,9 @@ int64_t request_welfare_check(Store& store, int64_t centre_id, std::optional<int
 // completion first). centre_id nullopt lists every centre.
 std::vector<WelfareCheck> list_welfare_checks(Store& store, std::optional<int64_t> centre_id, bool open_only);
 std::optional<WelfareCheck> find_welfare_check(Store& store, int64_t id);
+// The oldest open check of the call in the centre, if any. The staff API
+// rejects a second open check for one call with it.
+std::optional<WelfareCheck> find_open_welfare_check(Store& store, int64_t centre_id, const std::string& call_id);
 
 // Marks a check completed. Returns false when the check is unknown or already
 // completed, and changes nothing then.

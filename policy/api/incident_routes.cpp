@@ -111,6 +111,12 @@ std::string csv_field(const std::string& value) {
 
 std::string id_text(std::optional<int64_t> id) { return id ? std::to_string(*id) : ""; }
 
+// The ?name= query parameter, or empty when it is absent.
+std::string query_text(const ApiContext& context, const std::string& name) {
+  auto it = context.request.query.find(name);
+  return it == context.request.query.end() ? "" : it->second;
+}
+
 }  // namespace
 
 control::HttpResponse list_incident_reports(ApiContext& context) {
@@ -160,7 +166,11 @@ control::HttpResponse mark_incident_reviewed(ApiContext& context) {
 
 control::HttpResponse list_audit_log(ApiContext& context) {
   nlohmann::json list = nlohmann::json::array();
-  for (const AuditEntry& e : context.api.audit_log().recent(kAuditPageMax, context.listing_centre())) {
+  AuditFilter filter;
+  filter.centre_id = context.listing_centre();
+  filter.action = query_text(context, "action");
+  filter.call_id = query_text(context, "call_id");
+  for (const AuditEntry& e : context.api.audit_log().recent(kAuditPageMax, filter)) {
     list.push_back({{"id", e.id}, {"username", e.username}, {"role", e.role}, {"centre_id", json_id(e.centre_id)},
                     {"action", e.action}, {"target", e.target}, {"call_id", e.call_id}, {"detail", e.detail},
                     {"created_at", format_utc(e.created_at)}});

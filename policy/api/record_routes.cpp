@@ -1,6 +1,7 @@
 // Centres, detained individuals, their recipients, and interpreters.
 #include "policy/api/api_routes.h"
 #include "policy/compact.h"
+#include "policy/opening_windows.h"
 #include "policy/records.h"
 #include "policy/risk_assessment.h"
 #include "policy/suspensions.h"
@@ -22,6 +23,12 @@ std::optional<int> parse_clock_time(const nlohmann::json& value) {
   return hour * 60 + minute;
 }
 
+// Formats minutes after midnight (0 to 1440) as "HH:MM"; 1440 is "24:00".
+std::string clock_time_text(int64_t minutes_after_midnight) {
+  const auto two_digits = [](int64_t value) { return std::string(value < 10 ? "0" : "") + std::to_string(value); };
+  return two_digits(minutes_after_midnight / 60) + ":" + two_digits(minutes_after_midnight % 60);
+}
+
 std::vector<OpeningWindow> windows_from(const ApiContext& context) {
   auto it = context.body.find("windows");
   if (it == context.body.end() || !it->is_array() || it->empty()) {
@@ -35,7 +42,21 @@ std::vector<OpeningWindow> windows_from(const ApiContext& context) {
     if (!weekday_ok || !start || !end) {
       throw ApiError{400, "each window needs weekday (0 = Sunday to 6 = Saturday), start and end as HH:MM", "windows", ""};
     }
-    windows.push_back({item["weekday"].get<int>(), *start, *end});
+    // Booking slots are 30 minutes long, so a window starts and ends on the
+    // hour or half hour. A window that closes at midnight ends at "24:00".
+    const int start_minute = *start;
+    const int end_minute = *end;
+    for (const auto& [name, minute] : {std::pair{"start", start_minute}, std::pair{"end", end_minute}}) {
+      if (minute % kSlotLength.count() != 0) {
+        const std::string text = item[name].get<std::string>();
+        throw ApiError{400,
+                       "opening window " + std::to_string(windows.size() + 1) + " " + name + "s at " + text +
+                           "; windows start and end on the hour or half hour (HH:00 or HH:30), and a window open "
+                           "until midnight ends at 24:00",
+                       "windows", ""};
+      }
+    }
+    windows.push_back({item["weekday"].get<int>(), start_minute, end_minute});
   }
   return windows;
 }
@@ -64,7 +85,18 @@ control::HttpResponse list_centres(ApiContext& context) {
   const auto rows = centre ? context.store.query("SELECT id, name, time_zone FROM centres WHERE id = ?", {*centre})
                            : context.store.query("SELECT id, name, time_zone FROM centres ORDER BY name");
   nlohmann::json centres = nlohmann::json::array();
-  for (const Row& row : rows) centres.push_back({{"id", row.integer(0)}, {"name", row.text(1)}, {"time_zone", row.text(2)}});
+  for (const Row& row : rows) {
+    const int64_t id = row.integer(0);
+    nlohmann::json windows = nlohmann::json::array();
+    for (const Row& window : context.store.query(
+             "SELECT weekday, start_minute, end_minute FROM opening_windows WHERE centre_id = ? ORDER BY weekday, start_minute",
+             {id})) {
+      windows.push_back({{"weekday", window.integer(0)},
+                         {"start", clock_time_text(window.integer(1))},
+                         {"end", clock_time_text(window.integer(2))}});
+    }
+    centres.push_back({{"id", id}, {"name", row.text(1)}, {"time_zone", row.text(2)}, {"windows", windows}});
+  }
   return json_response(200, {{"centres", centres}});
 }
 

@@ -29,6 +29,11 @@ control::HttpResponse sign_in(ApiContext& context) {
   const std::string password = context.text("password");
   const std::string address = address_without_port(context.request.remote_address);
 
+  // `sightline user reset-password` and `enable` run in another process and
+  // record in the store when they cleared the account's lockout.
+  if (auto cleared_at = context.accounts().lockout_cleared_at(username)) {
+    context.throttle().forget_username_failures(username, *cleared_at);
+  }
   const auto wait = context.throttle().retry_after(username, address, context.now);
   if (wait.count() > 0) {
     audit_sign_in(context, username, nullptr, "sign_in_throttled", "from " + address);

@@ -30,6 +30,15 @@ void SignInThrottle::record_failure(const std::string& username, const std::stri
 
 void SignInThrottle::record_success(const std::string& username) { by_username_.erase(username); }
 
+void SignInThrottle::forget_username_failures(const std::string& username, UtcTime cleared_at) {
+  auto it = by_username_.find(username);
+  if (it == by_username_.end()) return;
+  Failures& failures = it->second;
+  // Failures are appended in time order, so the forgotten ones lead.
+  while (!failures.empty() && failures.front() < cleared_at) failures.pop_front();
+  if (failures.empty()) by_username_.erase(it);
+}
+
 std::string address_without_port(const std::string& remote_address) {
   if (!remote_address.empty() && remote_address.front() == '[') {
     const size_t close = remote_address.find(']');

@@ -31,6 +31,10 @@ class SignInThrottle {
   void record_failure(const std::string& username, const std::string& address, UtcTime now);
   // A successful sign-in clears the username's failures, not the address's.
   void record_success(const std::string& username);
+  // Forgets the username's failures before `cleared_at`, the instant an
+  // administrator reset the account's password or enabled it. Failures in
+  // that same second still count, and so do the address's failures.
+  void forget_username_failures(const std::string& username, UtcTime cleared_at);
 
  private:
   using Failures = std::deque<UtcTime>;

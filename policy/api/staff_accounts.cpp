@@ -91,8 +91,10 @@ Result<int64_t> StaffAccounts::add(const std::string& username, StaffRole role, 
   auto hashed = hash(password);
   if (!hashed) throw StoreError("failed to hash the password: not enough memory");
   const int64_t id = store_.insert(
-      "INSERT INTO staff_accounts (username, role, centre_id, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?) RETURNING id",
-      {username, std::string(to_string(role)), centre_id ? Value{*centre_id} : Value{}, *hashed, format_utc(now)});
+      "INSERT INTO staff_accounts (username, role, centre_id, password_hash, disabled, created_at, lockout_cleared_at) "
+      "VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING id",
+      {username, std::string(to_string(role)), centre_id ? Value{*centre_id} : Value{}, *hashed, format_utc(now),
+       format_utc(now)});
   log::info("staff", "account_added", {{"account_id", id}, {"role", to_string(role)}});
   return id;
 }
@@ -126,7 +128,17 @@ Result<int64_t> StaffAccounts::disable(const std::string& username) {
   return account->id;
 }
 
-Result<int64_t> StaffAccounts::reset_password(const std::string& username, const std::string& password) {
+Result<int64_t> StaffAccounts::enable(const std::string& username, UtcTime now) {
+  auto account = find(username);
+  if (!account) return Refusal{RefusalCode::not_found, "staff account " + username + " not found"};
+  store_.execute("UPDATE staff_accounts SET disabled = 0, lockout_cleared_at = ? WHERE id = ?",
+                 {format_utc(now), account->id});
+  log::info("staff", "account_enabled", {{"account_id", account->id}});
+  return account->id;
+}
+
+Result<int64_t> StaffAccounts::reset_password(const std::string& username, const std::string& password,
+                                              UtcTime now) {
   auto account = find(username);
   if (!account) return Refusal{RefusalCode::not_found, "staff account " + username + " not found"};
   if (password.size() < kMinimumPasswordLength) {
@@ -136,11 +148,18 @@ Result<int64_t> StaffAccounts::reset_password(const std::string& username, const
   auto hashed = hash(password);
   if (!hashed) throw StoreError("failed to hash the password: not enough memory");
   Transaction transaction(store_);
-  store_.execute("UPDATE staff_accounts SET password_hash = ? WHERE id = ?", {*hashed, account->id});
+  store_.execute("UPDATE staff_accounts SET password_hash = ?, lockout_cleared_at = ? WHERE id = ?",
+                 {*hashed, format_utc(now), account->id});
   store_.execute("DELETE FROM staff_sessions WHERE account_id = ?", {account->id});
   transaction.commit();
   log::info("staff", "password_reset", {{"account_id", account->id}});
   return account->id;
+}
+
+std::optional<UtcTime> StaffAccounts::lockout_cleared_at(const std::string& username) {
+  auto rows = store_.query("SELECT lockout_cleared_at FROM staff_accounts WHERE username = ?", {username});
+  if (rows.empty() || rows[0].is_null(0)) return std::nullopt;
+  return parse_utc(rows[0].text(0));
 }
 
 std::optional<StaffAccount> StaffAccounts::verify(const std::string& username, const std::string& password) {

@@ -56,8 +56,18 @@ class StaffAccounts {
 
   // Disabling an account also ends all of its sessions.
   Result<int64_t> disable(const std::string& username);
-  // Sets a new password and ends all sessions of the account.
-  Result<int64_t> reset_password(const std::string& username, const std::string& password);
+  // Enables a disabled account and clears its sign-in lockout (see
+  // lockout_cleared_at). Enabling an enabled account only clears the lockout.
+  Result<int64_t> enable(const std::string& username, UtcTime now);
+  // Sets a new password, ends all sessions of the account and clears its
+  // sign-in lockout.
+  Result<int64_t> reset_password(const std::string& username, const std::string& password, UtcTime now);
+
+  // When the account was last added, had its password reset or was enabled:
+  // failed sign-ins of the username before this instant no longer count. Nothing for an unknown username or an account never changed since
+  // schema migration 5. The sign-in throttle reads this on every attempt,
+  // because `sightline user` writes it from another process.
+  std::optional<UtcTime> lockout_cleared_at(const std::string& username);
 
   // Checks the password of an enabled account. Unknown and disabled accounts
   // cost the same hash computation, so response time does not reveal them.

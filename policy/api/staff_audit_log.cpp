@@ -44,14 +44,17 @@ int64_t StaffAuditLog::append(const AuditEntry& entry) {
        entry.call_id.empty() ? Value{} : Value{entry.call_id}, entry.detail, format_utc(entry.created_at)});
 }
 
-std::vector<AuditEntry> StaffAuditLog::recent(size_t limit, std::optional<int64_t> centre_id) {
-  const auto rows = centre_id
-      ? store_.query("SELECT id, username, role, centre_id, action, target, call_id, detail, created_at "
-                     "FROM staff_audit_log WHERE centre_id = ? ORDER BY id DESC LIMIT ?",
-                     {*centre_id, static_cast<int64_t>(limit)})
-      : store_.query("SELECT id, username, role, centre_id, action, target, call_id, detail, created_at "
-                     "FROM staff_audit_log ORDER BY id DESC LIMIT ?",
-                     {static_cast<int64_t>(limit)});
+std::vector<AuditEntry> StaffAuditLog::recent(size_t limit, const AuditFilter& filter) {
+  // An empty action or call id matches every entry.
+  const std::string select =
+      "SELECT id, username, role, centre_id, action, target, call_id, detail, created_at FROM staff_audit_log "
+      "WHERE (? = '' OR action = ?) AND (? = '' OR call_id = ?) ";
+  const auto rows = filter.centre_id
+      ? store_.query(select + "AND centre_id = ? ORDER BY id DESC LIMIT ?",
+                     {filter.action, filter.action, filter.call_id, filter.call_id, *filter.centre_id,
+                      static_cast<int64_t>(limit)})
+      : store_.query(select + "ORDER BY id DESC LIMIT ?",
+                     {filter.action, filter.action, filter.call_id, filter.call_id, static_cast<int64_t>(limit)});
   std::vector<AuditEntry> entries;
   for (const Row& row : rows) {
     entries.push_back({row.integer(0), row.text(1), row.text(2),

@@ -39,14 +39,21 @@ struct AuditEntry {
 std::vector<std::string_view> audit_log_guard_sql(SqlDialect dialect);
 void install_audit_log_guard(Store& store, SqlDialect dialect);
 
+// Which entries StaffAuditLog::recent returns. Empty fields match every entry.
+struct AuditFilter {
+  std::optional<int64_t> centre_id;
+  std::string action;   // exact action, e.g. "sign_in_failed"
+  std::string call_id;  // exact call id, e.g. "booking-12"
+};
+
 class StaffAuditLog {
  public:
   // Installs the guard triggers if they are missing.
   StaffAuditLog(Store& store, SqlDialect dialect);
 
   int64_t append(const AuditEntry& entry);
-  // The newest entries first; centre_id limits to one centre's entries.
-  std::vector<AuditEntry> recent(size_t limit, std::optional<int64_t> centre_id = std::nullopt);
+  // At most `limit` matching entries, the newest first.
+  std::vector<AuditEntry> recent(size_t limit, const AuditFilter& filter = {});
 
  private:
   Store& store_;

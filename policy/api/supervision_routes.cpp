@@ -72,6 +72,23 @@ control::HttpResponse request_welfare_check(ApiContext& context) {
   }
   if (call_id.empty()) throw ApiError{400, "call_id is missing; give the call after which the check is needed", "call_id", ""};
 
+  // Input errors come before the conflict with an open check.
+  if (note.size() > kMaxOfficerTextBytes) {
+    throw ApiError{400, "note is " + std::to_string(note.size()) + " bytes long; shorten it to at most " +
+                            std::to_string(kMaxOfficerTextBytes),
+                   "note", ""};
+  }
+  // One open check per call is enough for the welfare team. NOTE: this check
+  // and the insert are not one transaction, and the officer's console files
+  // its checks through policy::request_welfare_check without this check.
+  if (auto open = find_open_welfare_check(context.store, centre_id, call_id)) {
+    throw ApiError{409,
+                   "welfare check " + std::to_string(open->id) + " for call " + call_id + " is already open (requested by " +
+                       open->requested_by + " at " + format_utc(open->requested_at) +
+                       "); complete it on the welfare checks page before requesting another",
+                   "", "already_open", {{"welfare_check_id", open->id}}};
+  }
+
   int64_t id = 0;
   try {
     id = policy::request_welfare_check(context.store, centre_id, person_id, booking_id, call_id, note,

@@ -1,12 +1,16 @@
-// The admin pages in real Chromium against `sightline serve`. A centre
+// The admin pages in real Chromium against `sightline serve`. An admin signs
+// in to a service with no centre, lands on the Centres page and adds the
+// centre there. An opening window ending 23:59 is rejected first, with a
+// message that names 24:00. The admin's people page offers a centre chooser. Then a centre
 // manager signs in and fills the forms as a user does: a detained individual
 // and a caller, a compact, a risk assessment that approves the caller, and a
 // call booked 24 hours ahead. The booking's terminal join link, opened now,
 // must be refused as outside its slot, on the page and in the relay's log. When the wall clock allows it, an
 // urgent booking of the next slot is joined from both links and must carry
 // video both ways. A welfare check requested after the booking is listed and
-// marked complete. Last, the manager suspends the person, an appeal is lodged,
-// and the same manager is refused when deciding it.
+// marked complete, and the audit log page lists its request, filtered by
+// action and by call. Last, the manager suspends the person, an appeal is
+// lodged, and the same manager is refused when deciding it.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
@@ -16,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { addUser, env, openBrowser as launch, playwrightRequest, reportFailure, startServe } from './harness.mjs';
+import { addUser, env, openBrowser as launch, reportFailure, startServe } from './harness.mjs';
 
 const STEP_TIMEOUT_MS = 10_000;
 const FIRST_FRAME_TIMEOUT_MS = 45_000;
@@ -52,20 +56,59 @@ function localSlot(date) {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
-// Creates the centre through the API (the pages have no centre form): open
-// every day from 00:00 to 24:00, so that the next slot is always bookable.
-async function createCentre(baseURL) {
-  const api = await playwrightRequest.newContext({ baseURL, ignoreHTTPSErrors: true });
-  try {
-    const signedIn = await api.post('/api/session', { data: ADMIN });
-    assert.equal(signedIn.status(), 200, `admin sign-in failed: ${await signedIn.text()}`);
-    const windows = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
-    const created = await api.post('/api/centres', { data: { name: 'Harmondsworth', time_zone: TIME_ZONE, windows } });
-    assert.equal(created.status(), 201, `creating the centre failed: ${await created.text()}`);
-    return (await created.json()).id;
-  } finally {
-    await api.dispose();
+// The navigation links shown to `role`, by their text.
+async function navLinks(page) {
+  return page.locator('header nav a:visible').allTextContents();
+}
+
+// Signs the admin in on the page. With no centre yet, the admin lands on the
+// Centres page and adds one: open every day from 00:00 to 24:00, so that the
+// next slot is always bookable. A window ending 23:59 is rejected first.
+async function createCentre(page, baseURL) {
+  await page.goto(`${baseURL}/admin/`);
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await Promise.all([page.waitForURL(/\/admin\/centres\.html$/), page.click('#sign-in button[type=submit]')]);
+  await page.locator('#who', { hasText: `${ADMIN.username} (admin)` }).waitFor();
+  await page.locator('#centres-status', { hasText: 'There is no centre yet.' }).waitFor();
+  assert.equal(await page.locator('#centres-table').isVisible(), false, 'an empty centre table is shown');
+  const links = await navLinks(page);
+  for (const text of ['Audit log', 'Centres', "Officer's console"]) assert.ok(links.includes(text), `admin nav: ${links.join(', ')}`);
+
+  const form = page.locator('#add-centre');
+  await form.locator('#name').fill('Harmondsworth');
+  await form.locator('#time_zone').fill(TIME_ZONE);
+  for (let weekday = 0; weekday < 7; weekday += 1) {
+    await form.locator(`#start-${weekday}`).fill('00:00');
+    await form.locator(`#end-${weekday}`).fill('23:59');
   }
+  await form.locator('button[type=submit]').click();
+  const windowsError = form.locator('#windows-error');
+  await windowsError.waitFor({ state: 'visible' });
+  assert.match(await windowsError.textContent(), /ends at 23:59.*ends at 24:00/);
+  assert.equal(await page.locator('#centres tr').count(), 0, 'a centre was added with a window ending 23:59');
+  await screenshot(page, 'centre-23-59');
+
+  for (let weekday = 0; weekday < 7; weekday += 1) await form.locator(`#end-${weekday}`).fill('24:00');
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^Added centre \d+\.$/);
+  const centreId = Number((await form.locator('.status').textContent()).match(/^Added centre (\d+)/)[1]);
+  const row = page.locator('#centres tr', { hasText: 'Harmondsworth' });
+  await row.waitFor();
+  assert.match(await row.textContent(), new RegExp(`^${centreId}Harmondsworth${TIME_ZONE}Sunday 00:00-24:00; Monday`));
+  await screenshot(page, 'centres');
+
+  // The admin belongs to no centre, so the people page asks for one and
+  // offers the only centre there is.
+  await page.goto(`${baseURL}/admin/people.html`);
+  const chooser = page.locator('#add-person #centre_id');
+  await chooser.waitFor({ state: 'visible' });
+  await page.locator('#add-person #centre_id option', { hasText: 'Harmondsworth' }).waitFor({ state: 'attached' });
+  assert.equal(await chooser.inputValue(), String(centreId));
+  await screenshot(page, 'people-admin');
+
+  await Promise.all([page.waitForURL(/\/admin\/index\.html$/), page.click('#sign-out')]);
+  return centreId;
 }
 
 async function expectStatus(form, pattern) {
@@ -90,6 +133,12 @@ async function signIn(page, baseURL) {
   await page.fill('#password', MANAGER.password);
   await Promise.all([page.waitForURL(/\/admin\/people\.html$/), page.click('#sign-in button[type=submit]')]);
   await page.locator('#who', { hasText: `${MANAGER.username} (manager)` }).waitFor();
+  await page.locator('header nav a', { hasText: 'Audit log' }).waitFor();
+  const links = await navLinks(page);
+  assert.ok(links.includes("Officer's console"), `manager nav: ${links.join(', ')}`);
+  assert.ok(!links.includes('Centres'), `manager nav: ${links.join(', ')}`);
+  // A manager belongs to one centre, so the people page has no centre chooser.
+  assert.equal(await page.locator('#centre-field').isVisible(), false, 'a manager is offered a centre chooser');
 }
 
 async function addPersonAndCaller(page) {
@@ -203,6 +252,7 @@ async function checkReportPages(page, baseURL) {
   assert.match(await report.textContent(), /short notice.*Waiting for the security team/);
   // A manager also sees the officers' alert decisions, none yet.
   await page.locator('#decision-status', { hasText: 'No alert has been acknowledged or dismissed yet.' }).waitFor();
+  assert.equal(await page.locator('#decisions-table').isVisible(), false, 'an empty alert decision table is shown');
   await screenshot(page, 'incidents');
   await page.goto(`${baseURL}/admin/suspensions.html`);
   await page.locator('#overdue', { hasText: 'Nothing is overdue.' }).waitFor();
@@ -238,6 +288,38 @@ async function checkWelfarePage(page, baseURL, joinLink) {
   await completed.waitFor();
   assert.match(await completed.textContent(), new RegExp(`${MANAGER.username} at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC$`));
   await screenshot(page, 'welfare-completed');
+  return { callId, checkId };
+}
+
+// The audit log page lists the welfare check's request and completion,
+// newest first, and filters them by action and by call.
+async function checkAuditPage(page, baseURL, { callId, checkId }) {
+  await page.goto(`${baseURL}/admin/audit.html`);
+  const form = page.locator('#audit-filter');
+  await expectStatus(form, /^\d+ entries, newest first\.$/);
+  const first = await page.locator('#entries tr').first().locator('td').allTextContents();
+  assert.equal(first[4], 'welfare_check_completed', `newest entry: ${first.join(' | ')}`);
+
+  await form.locator('#action').fill('welfare_check_requested');
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^1 entry, newest first\.$/);
+  const cells = await page.locator('#entries tr').first().locator('td').allTextContents();
+  assert.match(cells[0], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+  assert.deepEqual(cells.slice(1), [MANAGER.username, 'manager', 'Harmondsworth', 'welfare_check_requested',
+    `welfare check ${checkId}`, callId, '']);
+
+  await form.locator('#action').fill('');
+  await form.locator('#call_id').fill(callId);
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^2 entries, newest first\.$/);
+  assert.deepEqual(await page.locator('#entries tr td:nth-child(5)').allTextContents(),
+    ['welfare_check_completed', 'welfare_check_requested']);
+
+  await form.locator('#call_id').fill('booking-999999');
+  await form.locator('button[type=submit]').click();
+  await expectStatus(form, /^No entry matches\.$/);
+  assert.equal(await page.locator('#entries tr').count(), 0);
+  await screenshot(page, 'audit');
 }
 
 // A slot on the half hour about 48 hours ahead, well past the 24-hour notice.
@@ -385,12 +467,11 @@ async function main() {
   try {
     const port = await ready;
     const baseURL = `https://127.0.0.1:${port}`;
-    const centreId = await createCentre(baseURL);
-    addUser(store, MANAGER, 'manager', centreId);
-
     const staff = await openBrowser(null, { width: 1280, height: 900 });
     sides.push(staff);
     const { page } = staff;
+    const centreId = await createCentre(page, baseURL);
+    addUser(store, MANAGER, 'manager', centreId);
     await signIn(page, baseURL);
     await addPersonAndCaller(page);
     await recordCompact(page, baseURL);
@@ -402,7 +483,8 @@ async function main() {
     await checkShortNoticeRefused(page);
     await checkRefusedOutsideSlot(ahead.terminal, events, sides);
     await checkReportPages(page, baseURL);
-    await checkWelfarePage(page, baseURL, ahead.terminal);
+    const welfareCheck = await checkWelfarePage(page, baseURL, ahead.terminal);
+    await checkAuditPage(page, baseURL, welfareCheck);
 
     const now = slotOpenNow();
     if (now) {

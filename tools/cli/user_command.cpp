@@ -1,5 +1,5 @@
 // sightline user: manages staff accounts from the command line (add, list,
-// disable, reset-password). The first admin account is created this way.
+// disable, enable, reset-password). The first admin account is created this way.
 #include <termios.h>
 #include <unistd.h>
 
@@ -28,7 +28,9 @@ constexpr const char* kUserUsage =
     "  add             --username NAME --role ROLE [--centre ID] [--password-stdin]\n"
     "  list\n"
     "  disable         --username NAME   (also ends the account's sessions)\n"
-    "  reset-password  --username NAME [--password-stdin]   (also ends its sessions)\n"
+    "  enable          --username NAME   (also lifts its sign-in lockout)\n"
+    "  reset-password  --username NAME [--password-stdin]\n"
+    "                  (also ends its sessions and lifts its sign-in lockout)\n"
     "\n"
     "options:\n"
     "  --store URL        the policy store: sqlite:/path/to/sightline.db or\n"
@@ -47,7 +49,7 @@ struct UserOptions {
 
 // Returns an error message, or nothing when the arguments parse.
 std::optional<std::string> parse_options(int argc, const char* const* argv, UserOptions& options) {
-  if (argc < 2) return "missing action; use add, list, disable or reset-password";
+  if (argc < 2) return "missing action; use add, list, disable, enable or reset-password";
   options.action = argv[1];
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -171,12 +173,20 @@ int change_user(policy::Store& store, const UserOptions& options) {
     std::printf("disabled %s and ended its sessions\n", username.c_str());
     return kExitOk;
   }
+  if (options.action == "enable") {
+    auto enabled = policy::api::StaffAccounts(store, policy::api::PasswordHashLimits::minimum())
+                       .enable(username, policy::SystemClock().now());
+    if (!enabled.ok()) return fail(enabled.refusal().reason);
+    audit(store, "account_enabled", username, "sign-in lockout lifted");
+    std::printf("enabled %s and lifted its sign-in lockout\n", username.c_str());
+    return kExitOk;
+  }
   auto password = read_password(options.password_stdin);
   if (!password) return fail("no password read; pipe it with --password-stdin or run on a terminal");
-  auto reset = policy::api::StaffAccounts(store).reset_password(username, *password);
+  auto reset = policy::api::StaffAccounts(store).reset_password(username, *password, policy::SystemClock().now());
   if (!reset.ok()) return fail(reset.refusal().reason);
-  audit(store, "password_reset", username, "sessions ended");
-  std::printf("reset the password of %s and ended its sessions\n", username.c_str());
+  audit(store, "password_reset", username, "sessions ended, sign-in lockout lifted");
+  std::printf("reset the password of %s, ended its sessions and lifted its sign-in lockout\n", username.c_str());
   return kExitOk;
 }
 
@@ -196,7 +206,7 @@ int run_user(int argc, const char* const* argv) {
     return kExitUsage;
   }
   const bool known = options.action == "add" || options.action == "list" || options.action == "disable" ||
-                     options.action == "reset-password";
+                     options.action == "enable" || options.action == "reset-password";
   if (!known) {
     std::fprintf(stderr, "error: unknown action \"%s\"\n\n%s", options.action.c_str(), kUserUsage);
     return kExitUsage;

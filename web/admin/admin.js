@@ -12,7 +12,8 @@ const admin = (() => {
     const response = await fetch(path, options);
     let data = null;
     const type = response.headers.get("Content-Type") || "";
-    if (type.startsWith("application/json")) data = await response.json();
+    // A 204 response (sign-out) has the JSON type but no body.
+    if (type.startsWith("application/json") && response.status !== 204) data = await response.json();
     if (response.status === 401 && path !== "/api/session") {
       window.location.href = "/admin/index.html";
     }
@@ -106,11 +107,37 @@ const admin = (() => {
     }
   }
 
-  async function showAccount() {
-    const result = await api("GET", "/api/me");
-    const who = document.getElementById("who");
-    if (result.ok && who) who.textContent = result.data.username + " (" + result.data.role + ")";
-    return result.data;
+  // Fills a select with the centres the signed-in account may access, and returns them.
+  async function loadCentres(select, firstLabel) {
+    const result = await api("GET", "/api/centres");
+    const centres = result.data.centres || [];
+    select.replaceChildren(new Option(firstLabel, ""));
+    for (const centre of centres) select.append(new Option(centre.name + " (" + centre.time_zone + ")", centre.id));
+    return centres;
+  }
+
+  // Compliance and admin accounts belong to no centre and see every centre.
+  function seesAllCentres(role) { return role === "compliance" || role === "admin"; }
+
+  // Shows the navigation links whose data-roles list the account's role.
+  function showLinksForRole(role) {
+    for (const link of document.querySelectorAll("header nav a[data-roles]")) {
+      link.hidden = !link.dataset.roles.split(" ").includes(role);
+    }
+  }
+
+  // Fetches the signed-in account once per page; every caller shares the result.
+  let account = null;
+  function showAccount() {
+    if (!account) {
+      account = api("GET", "/api/me").then((result) => {
+        const who = document.getElementById("who");
+        if (result.ok && who) who.textContent = result.data.username + " (" + result.data.role + ")";
+        if (result.ok) showLinksForRole(result.data.role);
+        return result.data;
+      });
+    }
+    return account;
   }
 
   // Words the pages show for the API's review and booking states.
@@ -150,5 +177,7 @@ const admin = (() => {
     if (document.body.dataset.signedIn === "required") showAccount();
   });
 
-  return { api, handleForm, showStatus, fillTable, loadPeople, showAccount, stateLabel, text };
+  return {
+    api, handleForm, showStatus, fillTable, loadPeople, loadCentres, seesAllCentres, showAccount, stateLabel, text,
+  };
 })();

@@ -73,6 +73,8 @@ async function refreshDecisions() {
   if (!result.ok) { status.textContent = result.data.error || "Alert decisions could not be loaded."; status.classList.add("error"); return; }
   const counts = result.data.alert_decisions || [];
   status.textContent = counts.length === 0 ? "No alert has been acknowledged or dismissed yet." : "";
+  // An empty table would show only its header under that sentence.
+  document.getElementById("decisions-table").hidden = counts.length === 0;
   admin.fillTable(document.getElementById("decisions"), counts, (c) => {
     const total = c.acknowledged + c.dismissed;
     const share = total > 0 ? Math.round((100 * c.dismissed) / total) + "%" : "";

@@ -1,8 +1,17 @@
 // Adds detained individuals and their recipients, and lists the centre's people.
 "use strict";
 
+// The centre chosen by a compliance or admin account; empty for the others,
+// whose centre the server takes from the account.
+function chosenCentre() {
+  const field = document.getElementById("centre-field");
+  return field.hidden ? "" : document.getElementById("centre_id").value;
+}
+
 async function refreshPeople() {
-  const result = await admin.api("GET", "/api/detained-individuals");
+  const centre = chosenCentre();
+  const query = centre ? "?centre_id=" + encodeURIComponent(centre) : "";
+  const result = await admin.api("GET", "/api/detained-individuals" + query);
   admin.fillTable(document.getElementById("people"), result.data.detained_individuals || [],
     (p) => [p.centre_reference, p.recorded_name, p.log_name]);
   await admin.loadPeople(document.getElementById("person"));
@@ -20,7 +29,28 @@ function showRecipientFields(form) {
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+// Compliance and admin accounts choose the centre; the form cannot be sent
+// without one, and with no centre at all the page says where to add one.
+async function showCentreChooser() {
+  const me = await admin.showAccount();
+  if (!admin.seesAllCentres(me.role)) return;
+  const field = document.getElementById("centre-field");
+  const select = document.getElementById("centre_id");
+  field.hidden = false;
+  select.required = true;
+  document.getElementById("people-heading").textContent = "Detained individuals of the chosen centre";
+  const centres = await admin.loadCentres(select, "Choose a centre");
+  if (centres.length === 1) select.value = String(centres[0].id);
+  if (centres.length === 0) {
+    const form = document.getElementById("add-person");
+    const hint = me.role === "admin" ? " Add one on the Centres page first." : " An admin adds centres.";
+    admin.showStatus(form, "There is no centre yet." + hint, true);
+  }
+  select.addEventListener("change", refreshPeople);
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  await showCentreChooser();
   refreshPeople();
   const recipientForm = document.getElementById("add-recipient");
   recipientForm.elements.kind.addEventListener("change", () => showRecipientFields(recipientForm));
@@ -28,13 +58,17 @@ document.addEventListener("DOMContentLoaded", () => {
   admin.handleForm(document.getElementById("add-person"), (f) => ({
     path: "/api/detained-individuals",
     body: {
+      ...(chosenCentre() ? { centre_id: Number(chosenCentre()) } : {}),
       centre_reference: f.elements.centre_reference.value.trim(),
       recorded_name: f.elements.recorded_name.value.trim(),
       log_name: f.elements.log_name.value.trim(),
     },
   }), (result, f) => {
     admin.showStatus(f, "Added detained individual " + result.data.id + ".");
+    // Keep the chosen centre for the next person.
+    const centre = chosenCentre();
     f.reset();
+    f.elements.centre_id.value = centre;
     refreshPeople();
   });
 

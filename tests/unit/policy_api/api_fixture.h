@@ -77,9 +77,14 @@ class ApiTest : public ::testing::Test {
     const size_t question = path.find('?');
     info.path = path.substr(0, question);
     if (question != std::string::npos) {
-      const std::string query = path.substr(question + 1);
-      const size_t equals = query.find('=');
-      info.query[query.substr(0, equals)] = equals == std::string::npos ? "" : query.substr(equals + 1);
+      std::string query = path.substr(question + 1);
+      while (!query.empty()) {
+        const size_t ampersand = query.find('&');
+        const std::string pair = query.substr(0, ampersand);
+        const size_t equals = pair.find('=');
+        info.query[pair.substr(0, equals)] = equals == std::string::npos ? "" : pair.substr(equals + 1);
+        query = ampersand == std::string::npos ? "" : query.substr(ampersand + 1);
+      }
     }
     info.cookie = cookie;
     info.remote_address = "127.0.0.1:50000";

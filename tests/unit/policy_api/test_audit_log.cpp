@@ -72,5 +72,46 @@ TEST_F(AuditLogTest, ListsForComplianceOnly) {
   EXPECT_EQ(call("GET", "/api/audit-log", sign_in("dco.a")).status, 403);
 }
 
+TEST_F(AuditLogTest, FiltersByActionAndCall) {
+  AuditEntry entry;
+  entry.username = "dco.a";
+  entry.role = "dco";
+  entry.centre_id = centre_a;
+  entry.target = "welfare check 1";
+  entry.created_at = clock.now();
+  entry.action = "welfare_check_requested";
+  entry.call_id = "booking-1";
+  api->audit_log().append(entry);
+  entry.call_id = "booking-2";
+  api->audit_log().append(entry);
+  entry.action = "welfare_check_completed";
+  api->audit_log().append(entry);
+
+  const std::string compliance = sign_in("compliance");
+  auto by_action = json_of(call("GET", "/api/audit-log?action=welfare_check_requested", compliance))["entries"];
+  ASSERT_EQ(by_action.size(), 2u);
+  // Newest first.
+  EXPECT_EQ(by_action[0]["call_id"], "booking-2");
+  EXPECT_EQ(by_action[1]["call_id"], "booking-1");
+
+  auto by_call = json_of(call("GET", "/api/audit-log?call_id=booking-2", compliance))["entries"];
+  ASSERT_EQ(by_call.size(), 2u);
+  EXPECT_EQ(by_call[0]["action"], "welfare_check_completed");
+
+  auto both = json_of(call("GET", "/api/audit-log?action=welfare_check_completed&call_id=booking-1", compliance));
+  EXPECT_EQ(both["entries"].size(), 0u);
+}
+
+TEST_F(AuditLogTest, ManagerSeesOwnCentreOnly) {
+  sign_in("dco.b");
+  sign_in("dco.a");
+  auto listed = call("GET", "/api/audit-log?action=sign_in", sign_in("manager.a"));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto entries = json_of(listed)["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  for (const auto& item : entries) EXPECT_EQ(item["centre_id"], centre_a) << item.dump();
+  EXPECT_EQ(call("GET", "/api/audit-log", sign_in("security.a")).status, 403);
+}
+
 }  // namespace
 }  // namespace sightline::policy::api

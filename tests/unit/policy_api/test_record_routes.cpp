@@ -20,7 +20,13 @@ TEST_F(RecordRoutesTest, AdminAddsCentre) {
   auto response = call("POST", "/api/centres", admin,
                        {{"name", "Brook House"}, {"time_zone", "Europe/London"}, {"windows", daily_windows("08:00", "20:00")}});
   ASSERT_EQ(response.status, 201) << response.body;
-  EXPECT_EQ(json_of(call("GET", "/api/centres", admin))["centres"].size(), 3u);
+  const auto centres = json_of(call("GET", "/api/centres", admin))["centres"];
+  ASSERT_EQ(centres.size(), 3u);
+  // Sorted by name: Brook House, Colnbrook, Harmondsworth.
+  EXPECT_EQ(centres[0]["name"], "Brook House");
+  EXPECT_EQ(centres[0]["time_zone"], "Europe/London");
+  ASSERT_EQ(centres[0]["windows"].size(), 7u);
+  EXPECT_EQ(centres[0]["windows"][0], nlohmann::json({{"weekday", 0}, {"start", "08:00"}, {"end", "20:00"}}));
 }
 
 TEST_F(RecordRoutesTest, CentreValidation) {
@@ -37,6 +43,21 @@ TEST_F(RecordRoutesTest, CentreValidation) {
   EXPECT_EQ(json_of(response)["code"], "availability_below_minimum");
   response = call("POST", "/api/centres", admin, {{"time_zone", "Europe/London"}, {"windows", daily_windows("08:00", "20:00")}});
   EXPECT_EQ(json_of(response)["field"], "name");
+}
+
+TEST_F(RecordRoutesTest, WindowEndingAtMidnight) {
+  const std::string admin = sign_in("admin");
+  auto refused = call("POST", "/api/centres", admin,
+                      {{"name", "Brook House"}, {"time_zone", "Europe/London"}, {"windows", daily_windows("08:00", "23:59")}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json_of(refused)["field"], "windows");
+  const std::string message = json_of(refused)["error"];
+  EXPECT_NE(message.find("opening window 1 ends at 23:59"), std::string::npos) << message;
+  EXPECT_NE(message.find("ends at 24:00"), std::string::npos) << message;
+
+  auto added = call("POST", "/api/centres", admin,
+                    {{"name", "Brook House"}, {"time_zone", "Europe/London"}, {"windows", daily_windows("08:00", "24:00")}});
+  EXPECT_EQ(added.status, 201) << added.body;
 }
 
 TEST_F(RecordRoutesTest, AddsAndShowsDetainedIndividual) {

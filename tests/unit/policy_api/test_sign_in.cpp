@@ -74,6 +74,58 @@ TEST_F(SignInTest, ThrottlesAfterFiveFailures) {
   EXPECT_EQ(call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", kPassword}}).status, 200);
 }
 
+TEST_F(SignInTest, PasswordResetLiftsLockout) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "wrong password!"}}).status, 401);
+  }
+  ASSERT_EQ(call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", kPassword}}).status, 429);
+
+  // `sightline user reset-password` writes the store through its own
+  // StaffAccounts, as another process would.
+  clock.advance(std::chrono::minutes(2));
+  StaffAccounts command_line(*store, PasswordHashLimits::minimum());
+  ASSERT_TRUE(command_line.reset_password("dco.a", "a new long passphrase", clock.now()).ok());
+  clock.advance(std::chrono::seconds(30));
+  auto response = call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "a new long passphrase"}});
+  EXPECT_EQ(response.status, 200) << response.body;
+}
+
+TEST_F(SignInTest, FailuresAfterResetStillCount) {
+  StaffAccounts command_line(*store, PasswordHashLimits::minimum());
+  ASSERT_TRUE(command_line.reset_password("dco.a", "a new long passphrase", clock.now()).ok());
+  clock.advance(std::chrono::seconds(1));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "wrong password!"}}).status, 401);
+  }
+  auto response = call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "a new long passphrase"}});
+  EXPECT_EQ(response.status, 429) << response.body;
+}
+
+TEST_F(SignInTest, EnablingAccountLiftsLockout) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "wrong password!"}}).status, 401);
+  }
+  StaffAccounts command_line(*store, PasswordHashLimits::minimum());
+  ASSERT_TRUE(command_line.disable("dco.a").ok());
+  clock.advance(std::chrono::minutes(1));
+  ASSERT_TRUE(command_line.enable("dco.a", clock.now()).ok());
+  auto response = call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", kPassword}});
+  EXPECT_EQ(response.status, 200) << response.body;
+}
+
+TEST_F(SignInTest, PasswordResetKeepsAddressLimit) {
+  // 20 failures from one address, each with another username.
+  for (int i = 0; i < 20; ++i) {
+    const std::string guessed = "guess" + std::to_string(i);
+    EXPECT_EQ(call("POST", "/api/session", "", {{"username", guessed}, {"password", "wrong password!"}}).status, 401);
+  }
+  clock.advance(std::chrono::minutes(1));
+  StaffAccounts command_line(*store, PasswordHashLimits::minimum());
+  ASSERT_TRUE(command_line.reset_password("dco.a", "a new long passphrase", clock.now()).ok());
+  auto response = call("POST", "/api/session", "", {{"username", "dco.a"}, {"password", "a new long passphrase"}});
+  EXPECT_EQ(response.status, 429) << response.body;
+}
+
 TEST_F(SignInTest, ThrottlesOneAddressAcrossUsernames) {
   SignInThrottle throttle;
   for (int i = 0; i < 20; ++i) throttle.record_failure("user" + std::to_string(i), "192.0.2.7", clock.now());

@@ -56,11 +56,21 @@ TEST_F(StaffAccountsTest, DisableEndsSessionsAndSignIn) {
 
 TEST_F(StaffAccountsTest, ResetPasswordEndsSessions) {
   const std::string cookie = sign_in("dco.a");
-  ASSERT_TRUE(api->accounts().reset_password("dco.a", "a new long passphrase").ok());
+  ASSERT_TRUE(api->accounts().reset_password("dco.a", "a new long passphrase", clock.now()).ok());
   EXPECT_EQ(call("GET", "/api/me", cookie).status, 401);
   EXPECT_FALSE(api->accounts().verify("dco.a", kPassword).has_value());
   EXPECT_TRUE(api->accounts().verify("dco.a", "a new long passphrase").has_value());
-  EXPECT_EQ(api->accounts().reset_password("dco.a", "short").refusal().code, RefusalCode::invalid_input);
+  EXPECT_EQ(api->accounts().reset_password("dco.a", "short", clock.now()).refusal().code, RefusalCode::invalid_input);
+}
+
+TEST_F(StaffAccountsTest, EnableRestoresSignIn) {
+  ASSERT_TRUE(api->accounts().disable("dco.a").ok());
+  EXPECT_FALSE(api->accounts().verify("dco.a", kPassword).has_value());
+  clock.advance(std::chrono::minutes(1));
+  ASSERT_TRUE(api->accounts().enable("dco.a", clock.now()).ok());
+  EXPECT_TRUE(api->accounts().verify("dco.a", kPassword).has_value());
+  EXPECT_EQ(api->accounts().lockout_cleared_at("dco.a"), clock.now());
+  EXPECT_EQ(api->accounts().enable("nobody", clock.now()).refusal().code, RefusalCode::not_found);
 }
 
 }  // namespace

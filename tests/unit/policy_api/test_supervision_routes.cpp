@@ -119,6 +119,8 @@ TEST_F(SupervisionRoutesTest, CompleteRoleRefused) {
 }
 
 TEST_F(SupervisionRoutesTest, RequestFromBooking) {
+  // The fixture's check of this call is open, and one open check per call is allowed.
+  ASSERT_TRUE(complete_welfare_check(*store, check_a, "dco.a", clock.now()));
   auto response = call("POST", "/api/welfare-checks", sign_in("dco.a"),
                        {{"booking_id", booking_a}, {"note", "quiet and withdrawn after the call"}});
   ASSERT_EQ(response.status, 201) << response.body;
@@ -130,6 +132,28 @@ TEST_F(SupervisionRoutesTest, RequestFromBooking) {
   EXPECT_EQ(body["requested_by"], "dco.a");
   EXPECT_EQ(body["requested_at"], "2026-03-02T09:00:00Z");
   EXPECT_EQ(audit_count("welfare_check_requested"), 1);
+}
+
+TEST_F(SupervisionRoutesTest, SecondOpenCheckForCallRejected) {
+  const std::string dco = sign_in("dco.a");
+  auto response = call("POST", "/api/welfare-checks", dco, {{"booking_id", booking_a}, {"note", "still upset"}});
+  EXPECT_EQ(response.status, 409) << response.body;
+  EXPECT_EQ(json_of(response)["code"], "already_open");
+  EXPECT_EQ(json_of(response)["welfare_check_id"], check_a);
+  EXPECT_NE(json_of(response)["error"].get<std::string>().find("welfare check " + std::to_string(check_a) +
+                                                                " for call " + call_a() + " is already open"),
+            std::string::npos)
+      << response.body;
+  // The same call given by person and call id is the same call.
+  auto by_person = call("POST", "/api/welfare-checks", dco,
+                        {{"detained_individual_id", person_a}, {"call_id", call_a()}, {"note", "still upset"}});
+  EXPECT_EQ(by_person.status, 409) << by_person.body;
+  EXPECT_EQ(audit_count("welfare_check_requested"), 0);
+  EXPECT_EQ(list_welfare_checks(*store, centre_a, true).size(), 1u);
+
+  // Once the open check is complete, a new one may be requested.
+  ASSERT_EQ(call("POST", complete_path(check_a), dco, nlohmann::json::object()).status, 200);
+  EXPECT_EQ(call("POST", "/api/welfare-checks", dco, {{"booking_id", booking_a}, {"note", "still upset"}}).status, 201);
 }
 
 TEST_F(SupervisionRoutesTest, RequestBadInputRejected) {
