@@ -25,4 +25,28 @@ void FrameSampler::note_suspicion(int64_t media_time_ms) {
   boost_until_ms_ = media_time_ms + config_.boost_duration_ms;
 }
 
+void FrameSampler::note_suspicion(DetectionKind kind, int64_t media_time_ms) {
+  note_suspicion(media_time_ms);
+  suspicion_until_ms_[static_cast<size_t>(kind)] = media_time_ms + config_.boost_duration_ms;
+}
+
+uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active) const {
+  uint32_t due = 0;
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    const std::optional<int64_t>& last_run = last_run_ms_[kind];
+    const std::optional<int64_t>& suspicion_until = suspicion_until_ms_[kind];
+    const bool confirming = (active & (1U << kind)) != 0 || (suspicion_until && media_time_ms < *suspicion_until);
+    if (!last_run || confirming || media_time_ms - *last_run >= config_.detector_interval_ms[kind]) {
+      due |= 1U << kind;
+    }
+  }
+  return due;
+}
+
+void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms) {
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    if ((detectors & (1U << kind)) != 0) last_run_ms_[kind] = media_time_ms;
+  }
+}
+
 }  // namespace sightline::analysis

@@ -3,6 +3,7 @@
 // look the same as the last analysed one.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -24,6 +25,13 @@ struct FrameSamplerConfig {
   // An unchanged scene is still analysed this often, so that a change too
   // small for the thumbnail is found within this time.
   int64_t max_unanalysed_ms = 5000;
+  // Minimum media time between two runs of each detector on a track, indexed
+  // by DetectionKind, on top of the sampling above. A detector also runs on
+  // a track's first analysed frame, and on every analysed frame while its
+  // suspicion is being confirmed or its alert is raised. The dress detector
+  // costs more than 100 ms a run and what a person wears changes far less
+  // often than a phone is raised, so it runs every 30 s by default.
+  std::array<int64_t, kDetectionKinds> detector_interval_ms{0, 30000};
 };
 
 enum class SampleDecision : uint8_t { analyse, skip_rate, skip_unchanged };
@@ -41,11 +49,24 @@ class FrameSampler {
   void note_suspicion(int64_t media_time_ms);
   bool boosted(int64_t media_time_ms) const { return boost_until_ms_ && media_time_ms < *boost_until_ms_; }
 
+  // Which detectors run on a frame that decide() chose to analyse, as a bit
+  // mask over DetectionKind (bit 1 << kind). `active` has a bit set for each
+  // kind whose alert is raised.
+  uint32_t due_detectors(int64_t media_time_ms, uint32_t active) const;
+  // Records the detectors in `detectors` (a mask as above) as run at media_time_ms.
+  void note_detectors_run(uint32_t detectors, int64_t media_time_ms);
+
+  // Raises the rate for one kind only: that detector then runs on every
+  // analysed frame until media_time_ms + boost_duration_ms.
+  void note_suspicion(DetectionKind kind, int64_t media_time_ms);
+
  private:
   FrameSamplerConfig config_;
   std::optional<int64_t> last_analysed_ms_;
   SceneThumbnail last_thumbnail_;
   std::optional<int64_t> boost_until_ms_;
+  std::array<std::optional<int64_t>, kDetectionKinds> last_run_ms_{};
+  std::array<std::optional<int64_t>, kDetectionKinds> suspicion_until_ms_{};
 };
 
 }  // namespace sightline::analysis

@@ -32,6 +32,12 @@ void AnalysisCounters::add(const AnalysisCounters& other) {
   keyframe_requests += other.keyframe_requests;
   alerts_raised += other.alerts_raised;
   alerts_cleared += other.alerts_cleared;
+  decode_ns += other.decode_ns;
+  sample_ns += other.sample_ns;
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    detector_runs[kind] += other.detector_runs[kind];
+    detector_ns[kind] += other.detector_ns[kind];
+  }
 }
 
 AnalysisCounters TrackCounters::snapshot() const {
@@ -48,14 +54,24 @@ AnalysisCounters TrackCounters::snapshot() const {
   out.keyframe_requests = keyframe_requests.load(std::memory_order_relaxed);
   out.alerts_raised = alerts_raised.load(std::memory_order_relaxed);
   out.alerts_cleared = alerts_cleared.load(std::memory_order_relaxed);
+  out.decode_ns = decode_ns.load(std::memory_order_relaxed);
+  out.sample_ns = sample_ns.load(std::memory_order_relaxed);
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    out.detector_runs[kind] = detector_runs[kind].load(std::memory_order_relaxed);
+    out.detector_ns[kind] = detector_ns[kind].load(std::memory_order_relaxed);
+  }
   return out;
 }
 
 void TrackCounters::reset() {
   for (auto* counter : {&packets_received, &packets_dropped, &frames_received, &frames_decoded, &decode_errors,
                         &frames_unchanged, &frames_analysed, &frames_dropped, &keyframe_requests, &alerts_raised,
-                        &alerts_cleared}) {
+                        &alerts_cleared, &decode_ns, &sample_ns}) {
     counter->store(0, std::memory_order_relaxed);
+  }
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    detector_runs[kind].store(0, std::memory_order_relaxed);
+    detector_ns[kind].store(0, std::memory_order_relaxed);
   }
 }
 

@@ -4,6 +4,7 @@
 // and reading statistics take a short one.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -33,6 +34,13 @@ struct AnalysisCounters {
   uint64_t keyframe_requests = 0;
   uint64_t alerts_raised = 0;
   uint64_t alerts_cleared = 0;
+  // Cost on the analysis thread, in thread CPU nanoseconds: decoding every
+  // frame, the cheap stage (thumbnail, sampling, pool copy), and each
+  // detector with the number of its runs. Indexed by DetectionKind.
+  uint64_t decode_ns = 0;
+  uint64_t sample_ns = 0;
+  std::array<uint64_t, kDetectionKinds> detector_runs{};
+  std::array<uint64_t, kDetectionKinds> detector_ns{};
 
   void add(const AnalysisCounters& other);
 };
@@ -53,6 +61,10 @@ struct TrackCounters {
   std::atomic<uint64_t> keyframe_requests{0};
   std::atomic<uint64_t> alerts_raised{0};
   std::atomic<uint64_t> alerts_cleared{0};
+  std::atomic<uint64_t> decode_ns{0};
+  std::atomic<uint64_t> sample_ns{0};
+  std::array<std::atomic<uint64_t>, kDetectionKinds> detector_runs{};
+  std::array<std::atomic<uint64_t>, kDetectionKinds> detector_ns{};
 
   AnalysisCounters snapshot() const;
   void reset();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "analysis/analysis_service.h"
+#include "relay/control/settings.h"
 
 namespace sightline::cli {
 
@@ -18,7 +19,13 @@ struct AnalysisSetup {
   std::string models;
   int threads = 1;
   std::function<void(const analysis::Alert&)> on_alert;
+  // Sampling and detector cadence (the analysis.* settings of serve).
+  analysis::FrameSamplerConfig sampler;
 };
+
+// Copies the analysis.* sampling settings registered by
+// control::register_service_settings into `sampler`.
+void read_sampler_settings(const control::Settings& settings, analysis::FrameSamplerConfig& sampler);
 
 std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup);
 

@@ -112,9 +112,10 @@ int run_serve(int argc, const char* const* argv) {
   const bool id_check = settings.get_boolean("calls.id-check");
 
   install_stop_signals();
-  std::unique_ptr<analysis::AnalysisService> analysis_service =
-      start_analysis(AnalysisSetup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
-                                   static_cast<int>(settings.get_integer("analysis.threads")), nullptr});
+  AnalysisSetup analysis_setup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
+                               static_cast<int>(settings.get_integer("analysis.threads")), nullptr, {}};
+  read_sampler_settings(settings, analysis_setup.sampler);
+  std::unique_ptr<analysis::AnalysisService> analysis_service = start_analysis(std::move(analysis_setup));
 
   call::RelayHooks hooks;
   hooks.media_tap = analysis_service.get();
