@@ -203,7 +203,7 @@ void AnalysisWorker::sample(Track& track, int64_t media_time_ms) {
   }
   const uint32_t detectors = track.sampler.due_detectors(media_time_ms, track.alerts.active_kinds());
   if (detectors == 0) {
-    track.counters.frames_unchanged.fetch_add(1, std::memory_order_relaxed);
+    track.counters.frames_not_due.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   enqueue(track, media_time_ms, detectors);

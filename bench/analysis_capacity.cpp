@@ -6,7 +6,10 @@
 // packet, the cost of each stage and how many samples reached the detectors.
 //
 //   analysis_capacity [--clips foreman,phone] [--width W --height H] [--start N] [--step N] [--max N]
-//                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out PREFIX] [sampler options]
+//                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
+//                     [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]
+//                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
+//                     [--full-pass-every N]
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -55,9 +58,15 @@ struct Options {
   double seconds = 30;
   int cpu = 0;
   int feeder_cpu = 1;
-  std::string out;  // Writes OUT.md and OUT.json when set.
+  std::string out;  // Writes the summary JSON to this file when set.
   analysis::FrameSamplerConfig sampler;
   bool classifier_gate = true;
+  analysis::RecordingDeviceOptions recording;
+  // Steps the pipeline on the feeding thread in media time, as fast as the
+  // CPU allows, instead of pacing in real time on an analysis thread: every
+  // sample is analysed, so the counters give the CPU the defaults need per
+  // track, whatever else runs on the machine.
+  bool virtual_time = false;
   std::string command;
 };
 
@@ -203,6 +212,7 @@ analysis::AnalysisCounters difference(const analysis::AnalysisCounters& after, c
   sub(out.frames_decoded, before.frames_decoded);
   sub(out.decode_errors, before.decode_errors);
   sub(out.frames_unchanged, before.frames_unchanged);
+  sub(out.frames_not_due, before.frames_not_due);
   sub(out.frames_analysed, before.frames_analysed);
   sub(out.frames_dropped, before.frames_dropped);
   sub(out.keyframe_requests, before.keyframe_requests);
@@ -244,7 +254,7 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
   for (size_t i = 0; i < tracks.size(); ++i) participant_ids[i] = "detainee-" + std::to_string(i);
 
   while (tick < end) {
-    std::this_thread::sleep_until(tick);
+    if (!options.virtual_time) std::this_thread::sleep_until(tick);
     if (!measuring && tick >= measure_from) {
       at_start = service.call_counters(call_id);
       delay_at_start = analysis_run_delay_ns();
@@ -273,6 +283,8 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
         service.on_rtp(track.handle, packet);
       }
       track.timestamp += kTicksPerFrame;
+      // One frame at a time, so that the queue never holds more than one.
+      if (options.virtual_time) service.run_pending(TimePoint{} + (tick - begin));
     }
     tick += frame_interval;
   }
@@ -287,7 +299,11 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
     if (track.handle != call::kNoTapTrack) service.on_track_end(track.handle);
   }
   // Lets the analysis thread release the slots before the next step.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  if (options.virtual_time) {
+    service.run_pending(TimePoint{} + (end - begin));
+  } else {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
   return result;
 }
 
@@ -319,7 +335,8 @@ Figures figures_of(const StepResult& step, const Options& options) {
   f.dress_ms = ms(c.detector_ns[kDress], c.detector_runs[kDress]);
   f.recording_runs_per_second = static_cast<double>(c.detector_runs[kRecording]) / step.window_seconds;
   f.dress_runs_per_second = static_cast<double>(c.detector_runs[kDress]) / step.window_seconds;
-  const double samples = static_cast<double>(c.frames_analysed + c.frames_unchanged + c.frames_dropped);
+  const double samples =
+      static_cast<double>(c.frames_analysed + c.frames_unchanged + c.frames_not_due + c.frames_dropped);
   f.detector_share = samples > 0 ? static_cast<double>(c.frames_analysed) / samples : 0;
   f.detector_ms_per_analysed_frame = ms(detector_ns, c.frames_analysed);
   f.dropped = c.frames_dropped + c.packets_dropped;
@@ -331,7 +348,7 @@ std::string step_json(const StepResult& step, const Figures& f) {
   const analysis::AnalysisCounters& c = step.window;
   std::ostringstream out;
   out << "{\"tracks\":" << step.tracks << ",\"frames_decoded\":" << c.frames_decoded
-      << ",\"frames_analysed\":" << c.frames_analysed << ",\"frames_unchanged\":" << c.frames_unchanged
+      << ",\"frames_analysed\":" << c.frames_analysed << ",\"frames_unchanged\":" << c.frames_unchanged << ",\"frames_not_due\":" << c.frames_not_due
       << ",\"frames_dropped\":" << c.frames_dropped << ",\"packets_dropped\":" << c.packets_dropped
       << ",\"decode_errors\":" << c.decode_errors << ",\"busy_share\":" << f.busy_share
       << ",\"decode_ms_per_frame\":" << f.decode_ms << ",\"sample_ms_per_frame\":" << f.sample_ms
@@ -386,6 +403,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--recording-device-interval-ms") options.sampler.detector_interval_ms[0] = whole;
     else if (name == "--dress-interval-ms") options.sampler.detector_interval_ms[1] = whole;
     else if (name == "--classifier-gate") options.classifier_gate = whole != 0;
+    else if (name == "--full-pass-every") options.recording.full_pass_every = static_cast<int>(whole);
+    else if (name == "--virtual-time") options.virtual_time = whole != 0;
     else {
       error = "unknown option " + name;
       return false;
@@ -435,14 +454,14 @@ int main(int argc, char** argv) {
   cv::setNumThreads(1);
   const std::filesystem::path models = analysis::models_directory("", kSourceDir);
   analysis::AnalysisConfig config;
-  config.threads = 1;
+  config.threads = options.virtual_time ? 0 : 1;
   config.max_tracks = static_cast<size_t>(options.max);
   config.sampler = options.sampler;
   analysis::DressOptions dress_options;
   if (options.classifier_gate) dress_options.classifier_min_score = config.smoother.threshold;
   config.make_detectors = [&] {
     std::vector<std::unique_ptr<analysis::Detector>> detectors;
-    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
+    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, options.recording));
     detectors.push_back(std::make_unique<analysis::DressDetector>(models, dress_options));
     return detectors;
   };
@@ -456,7 +475,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "analysis_capacity: analysis did not start: %s\n", error.c_str());
     return 1;
   }
-  if (!pin_to_cpu(options.feeder_cpu)) {
+  if (!options.virtual_time && !pin_to_cpu(options.feeder_cpu)) {
     std::fprintf(stderr, "analysis_capacity: cannot pin the feeder to CPU %d\n", options.feeder_cpu);
     return 1;
   }
@@ -479,15 +498,16 @@ int main(int argc, char** argv) {
     json << (i ? "," : "") << "\"" << clips[i]->name << " " << clips[i]->width << "x" << clips[i]->height << "\"";
   }
   json << "],\"ramp_in_seconds\":" << options.ramp_in_seconds << ",\"window_seconds\":" << options.seconds
+       << ",\"virtual_time\":" << (options.virtual_time ? "true" : "false")
        << ",\"cpus\":" << std::thread::hardware_concurrency() << ",\"steps\":[";
   for (size_t i = 0; i < steps.size(); ++i) json << (i ? "," : "") << step_json(steps[i], figures_of(steps[i], options));
   json << "]}";
   std::printf("%s\n", json.str().c_str());
   if (!options.out.empty()) {
-    std::ofstream file(options.out + ".json");
+    std::ofstream file(options.out);
     file << json.str() << "\n";
     if (!file) {
-      std::fprintf(stderr, "analysis_capacity: cannot write %s.json\n", options.out.c_str());
+      std::fprintf(stderr, "analysis_capacity: cannot write %s\n", options.out.c_str());
       return 1;
     }
   }

@@ -106,3 +106,95 @@ TEST(FrameSampler, BoostAnalysesUnchangedFrames) {
 
 }  // namespace
 }  // namespace sightline::analysis
+
+namespace sightline::analysis {
+namespace {
+
+constexpr uint32_t kRecordingBit = 1U << static_cast<uint32_t>(DetectionKind::recording_device);
+constexpr uint32_t kDressBit = 1U << static_cast<uint32_t>(DetectionKind::inappropriate_dress);
+
+// Runs the sampler over `to_ms - from_ms` of 15 fps frames and counts the
+// runs of each detector, as the analysis worker does.
+struct RunCounts {
+  int recording = 0;
+  int dress = 0;
+};
+
+RunCounts count_runs(FrameSampler& sampler, int64_t from_ms, int64_t to_ms, uint32_t active = 0) {
+  RunCounts counts;
+  for (int64_t t = from_ms; t < to_ms; t += kFrameMs15Fps) {
+    if (sampler.decide(t, SceneThumbnail{}) != SampleDecision::analyse) continue;
+    const uint32_t due = sampler.due_detectors(t, active);
+    sampler.note_detectors_run(due, t);
+    if ((due & kRecordingBit) != 0) ++counts.recording;
+    if ((due & kDressBit) != 0) ++counts.dress;
+  }
+  return counts;
+}
+
+FrameSamplerConfig cadence(int64_t recording_ms, int64_t dress_ms) {
+  FrameSamplerConfig config;
+  // No scene change skip, so that every second brings a sample.
+  config.scene_change_threshold = 0;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = recording_ms;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::inappropriate_dress)] = dress_ms;
+  return config;
+}
+
+TEST(DetectorCadence, EachDetectorKeepsItsInterval) {
+  FrameSampler sampler(cadence(3000, 30000));
+  const RunCounts counts = count_runs(sampler, 0, 60000);
+  // 15 fps frames are 66 ms apart here, so samples fall every 1056 ms and
+  // the recording device detector runs on every third: 19 times in 60 s.
+  // The dress detector runs at 0 and at the first sample after 30 s.
+  EXPECT_EQ(counts.recording, 19);
+  EXPECT_EQ(counts.dress, 2);
+}
+
+TEST(DetectorCadence, ZeroIntervalRunsOnEverySample) {
+  FrameSampler sampler(cadence(0, 0));
+  const RunCounts counts = count_runs(sampler, 0, 10000);
+  EXPECT_EQ(counts.recording, 10);
+  EXPECT_EQ(counts.dress, 10);
+}
+
+TEST(DetectorCadence, FirstSampleRunsEveryDetector) {
+  FrameSampler sampler(cadence(3000, 30000));
+  ASSERT_EQ(sampler.decide(5000, SceneThumbnail{}), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(5000, 0), kRecordingBit | kDressBit);
+}
+
+TEST(DetectorCadence, SuspicionRunsOnlyThatKindAtRaisedRate) {
+  FrameSampler sampler(cadence(3000, 30000));
+  count_runs(sampler, 0, 1000);
+  sampler.note_suspicion(DetectionKind::recording_device, 1000);
+  // Three seconds at four samples per second: 11 or 12 samples, each with
+  // the recording device detector, and the dress detector not before 30 s.
+  const RunCounts boosted = count_runs(sampler, 1000, 4000);
+  EXPECT_GE(boosted.recording, 11);
+  EXPECT_LE(boosted.recording, 12);
+  EXPECT_EQ(boosted.dress, 0);
+}
+
+TEST(DetectorCadence, RaisedAlertRunsOnEverySample) {
+  FrameSampler sampler(cadence(3000, 30000));
+  count_runs(sampler, 0, 1000);
+  // While a dress alert is raised, the dress detector runs on every sample,
+  // so that the alert clears as soon as the person is dressed.
+  const RunCounts active = count_runs(sampler, 1000, 11000, kDressBit);
+  EXPECT_EQ(active.dress, 10);
+  EXPECT_EQ(active.recording, 3);
+}
+
+TEST(DetectorCadence, UnrunDetectorStaysDue) {
+  FrameSampler sampler(cadence(3000, 30000));
+  ASSERT_EQ(sampler.decide(0, SceneThumbnail{}), SampleDecision::analyse);
+  // The frame was dropped (queue full), so nothing was recorded as run.
+  EXPECT_EQ(sampler.due_detectors(0, 0), kRecordingBit | kDressBit);
+  EXPECT_EQ(sampler.due_detectors(1000, 0), kRecordingBit | kDressBit);
+  sampler.note_detectors_run(kRecordingBit, 1000);
+  EXPECT_EQ(sampler.due_detectors(2000, 0), kDressBit);
+}
+
+}  // namespace
+}  // namespace sightline::analysis
