@@ -201,15 +201,15 @@ void AnalysisWorker::sample(Track& track, int64_t media_time_ms) {
     case SampleDecision::analyse:
       break;
   }
-  const uint32_t detectors = track.sampler.due_detectors(media_time_ms, track.alerts.active_kinds());
+  const uint32_t detectors = track.sampler.due_detectors(media_time_ms, track.alerts.active_kinds(), thumbnail);
   if (detectors == 0) {
     track.counters.frames_not_due.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  enqueue(track, media_time_ms, detectors);
+  if (enqueue(track, media_time_ms, detectors)) track.sampler.note_detectors_run(detectors, media_time_ms, thumbnail);
 }
 
-void AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detectors) {
+bool AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detectors) {
   int buffer = queue_size_ < queue_.size() ? pool_.acquire() : -1;
   FrameView stored;
   if (buffer >= 0) stored = pool_.store(buffer, view_of(decoded_));
@@ -217,7 +217,7 @@ void AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detec
     // The queue is full, or the frame is larger than the pool's buffers.
     pool_.release(buffer);
     track.counters.frames_dropped.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
 
   Job& job = queue_[(queue_head_ + queue_size_) % queue_.size()];
@@ -228,7 +228,7 @@ void AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detec
   job.media_time_ms = media_time_ms;
   job.detectors = detectors;
   ++queue_size_;
-  track.sampler.note_detectors_run(detectors, media_time_ms);
+  return true;
 }
 
 void AnalysisWorker::run_job(const Job& job) {

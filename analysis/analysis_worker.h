@@ -66,7 +66,8 @@ class AnalysisWorker {
   void end_track(size_t slot_index);
   void on_frame(Track& track, ByteView bytes, bool keyframe, uint32_t rtp_timestamp);
   void sample(Track& track, int64_t media_time_ms);
-  void enqueue(Track& track, int64_t media_time_ms, uint32_t detectors);
+  // Copies the decoded frame into the queue; false when it was dropped.
+  bool enqueue(Track& track, int64_t media_time_ms, uint32_t detectors);
   void run_job(const Job& job);
   void deliver(Track& track, Alert alert);
 

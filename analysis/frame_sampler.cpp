@@ -30,8 +30,13 @@ void FrameSampler::note_suspicion(DetectionKind kind, int64_t media_time_ms) {
   suspicion_until_ms_[static_cast<size_t>(kind)] = media_time_ms + config_.boost_duration_ms;
 }
 
-uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active) const {
+uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail) const {
   uint32_t due = 0;
+  constexpr size_t kDress = static_cast<size_t>(DetectionKind::inappropriate_dress);
+  if (config_.dress_skin_rise > 0 &&
+      thumbnail.lower_skin_fraction - skin_at_last_dress_run_ >= config_.dress_skin_rise) {
+    due |= 1U << kDress;
+  }
   for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
     const std::optional<int64_t>& last_run = last_run_ms_[kind];
     const std::optional<int64_t>& suspicion_until = suspicion_until_ms_[kind];
@@ -43,9 +48,12 @@ uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active) con
   return due;
 }
 
-void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms) {
+void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail) {
   for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
     if ((detectors & (1U << kind)) != 0) last_run_ms_[kind] = media_time_ms;
+  }
+  if ((detectors & (1U << static_cast<size_t>(DetectionKind::inappropriate_dress))) != 0) {
+    skin_at_last_dress_run_ = thumbnail.lower_skin_fraction;
   }
 }
 

@@ -32,6 +32,11 @@ struct FrameSamplerConfig {
   // costs more than 100 ms a run and what a person wears changes far less
   // often than a phone is raised, so it runs every 30 s by default.
   std::array<int64_t, kDetectionKinds> detector_interval_ms{0, 30000};
+  // The dress detector also runs, before its interval is up, on a frame
+  // whose lower half shows this much more skin (a fraction 0..1 of its
+  // chroma samples) than the frame of its last run: someone undressing or
+  // stepping back to show a bare body. 0 disables the trigger.
+  float dress_skin_rise = 0.10f;
 };
 
 enum class SampleDecision : uint8_t { analyse, skip_rate, skip_unchanged };
@@ -52,9 +57,10 @@ class FrameSampler {
   // Which detectors run on a frame that decide() chose to analyse, as a bit
   // mask over DetectionKind (bit 1 << kind). `active` has a bit set for each
   // kind whose alert is raised.
-  uint32_t due_detectors(int64_t media_time_ms, uint32_t active) const;
-  // Records the detectors in `detectors` (a mask as above) as run at media_time_ms.
-  void note_detectors_run(uint32_t detectors, int64_t media_time_ms);
+  uint32_t due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail) const;
+  // Records the detectors in `detectors` (a mask as above) as run at
+  // media_time_ms on the frame of `thumbnail`.
+  void note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail);
 
   // Raises the rate for one kind only: that detector then runs on every
   // analysed frame until media_time_ms + boost_duration_ms.
@@ -67,6 +73,7 @@ class FrameSampler {
   std::optional<int64_t> boost_until_ms_;
   std::array<std::optional<int64_t>, kDetectionKinds> last_run_ms_{};
   std::array<std::optional<int64_t>, kDetectionKinds> suspicion_until_ms_{};
+  float skin_at_last_dress_run_ = 0;
 };
 
 }  // namespace sightline::analysis

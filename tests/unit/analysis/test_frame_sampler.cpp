@@ -2,6 +2,7 @@
 // scene change skip on grey thumbnails.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "analysis/frame_sampler.h"
@@ -124,8 +125,8 @@ RunCounts count_runs(FrameSampler& sampler, int64_t from_ms, int64_t to_ms, uint
   RunCounts counts;
   for (int64_t t = from_ms; t < to_ms; t += kFrameMs15Fps) {
     if (sampler.decide(t, SceneThumbnail{}) != SampleDecision::analyse) continue;
-    const uint32_t due = sampler.due_detectors(t, active);
-    sampler.note_detectors_run(due, t);
+    const uint32_t due = sampler.due_detectors(t, active, SceneThumbnail{});
+    sampler.note_detectors_run(due, t, SceneThumbnail{});
     if ((due & kRecordingBit) != 0) ++counts.recording;
     if ((due & kDressBit) != 0) ++counts.dress;
   }
@@ -161,7 +162,7 @@ TEST(DetectorCadence, ZeroIntervalRunsOnEverySample) {
 TEST(DetectorCadence, FirstSampleRunsEveryDetector) {
   FrameSampler sampler(cadence(3000, 30000));
   ASSERT_EQ(sampler.decide(5000, SceneThumbnail{}), SampleDecision::analyse);
-  EXPECT_EQ(sampler.due_detectors(5000, 0), kRecordingBit | kDressBit);
+  EXPECT_EQ(sampler.due_detectors(5000, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
 }
 
 TEST(DetectorCadence, SuspicionRunsOnlyThatKindAtRaisedRate) {
@@ -190,10 +191,64 @@ TEST(DetectorCadence, UnrunDetectorStaysDue) {
   FrameSampler sampler(cadence(3000, 30000));
   ASSERT_EQ(sampler.decide(0, SceneThumbnail{}), SampleDecision::analyse);
   // The frame was dropped (queue full), so nothing was recorded as run.
-  EXPECT_EQ(sampler.due_detectors(0, 0), kRecordingBit | kDressBit);
-  EXPECT_EQ(sampler.due_detectors(1000, 0), kRecordingBit | kDressBit);
-  sampler.note_detectors_run(kRecordingBit, 1000);
-  EXPECT_EQ(sampler.due_detectors(2000, 0), kDressBit);
+  EXPECT_EQ(sampler.due_detectors(0, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
+  EXPECT_EQ(sampler.due_detectors(1000, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
+  sampler.note_detectors_run(kRecordingBit, 1000, SceneThumbnail{});
+  EXPECT_EQ(sampler.due_detectors(2000, 0, SceneThumbnail{}), kDressBit);
+}
+
+TEST(DetectorCadence, SkinRiseRunsDressEarly) {
+  FrameSampler sampler(cadence(3000, 30000));
+  SceneThumbnail dressed;
+  dressed.lower_skin_fraction = 0.45f;  // A face filling the frame.
+  ASSERT_EQ(sampler.decide(0, dressed), SampleDecision::analyse);
+  sampler.note_detectors_run(sampler.due_detectors(0, 0, dressed), 0, dressed);
+
+  // The same skin a few seconds later: only the interval counts.
+  EXPECT_EQ(sampler.due_detectors(5000, 0, dressed), kRecordingBit);
+  SceneThumbnail slightly_more = dressed;
+  slightly_more.lower_skin_fraction = 0.50f;
+  EXPECT_EQ(sampler.due_detectors(5000, 0, slightly_more), kRecordingBit);
+
+  // Much more skin in the lower half: the dress detector runs now, and its
+  // new reference is this frame.
+  SceneThumbnail bare = dressed;
+  bare.lower_skin_fraction = 0.70f;
+  EXPECT_EQ(sampler.due_detectors(6000, 0, bare), kRecordingBit | kDressBit);
+  sampler.note_detectors_run(kRecordingBit | kDressBit, 6000, bare);
+  EXPECT_EQ(sampler.due_detectors(7000, 0, bare), 0U);
+}
+
+TEST(DetectorCadence, SkinRiseTriggerCanBeDisabled) {
+  FrameSamplerConfig config = cadence(3000, 30000);
+  config.dress_skin_rise = 0;
+  FrameSampler sampler(config);
+  sampler.note_detectors_run(kRecordingBit | kDressBit, 0, SceneThumbnail{});
+  SceneThumbnail bare;
+  bare.lower_skin_fraction = 0.9f;
+  EXPECT_EQ(sampler.due_detectors(1000, 0, bare), 0U);
+}
+
+TEST(SceneThumbnail, MeasuresLowerSkin) {
+  // An I420 frame whose chroma is skin coloured in the lower half only.
+  const int width = 320;
+  const int height = 180;
+  std::vector<uint8_t> luma(width * height, 120);
+  std::vector<uint8_t> cb((width / 2) * (height / 2), 128);
+  std::vector<uint8_t> cr((width / 2) * (height / 2), 128);
+  for (int y = height / 4; y < height / 2; ++y) {
+    for (int x = 0; x < width / 2; ++x) {
+      cb[static_cast<size_t>(y * (width / 2) + x)] = 105;
+      cr[static_cast<size_t>(y * (width / 2) + x)] = 150;
+    }
+  }
+  const FrameView frame{luma.data(), cb.data(), cr.data(), width, width / 2, width, height};
+  EXPECT_FLOAT_EQ(make_thumbnail(frame).lower_skin_fraction, 1.0f);
+
+  // Grey chroma everywhere: no skin.
+  std::fill(cb.begin(), cb.end(), 128);
+  std::fill(cr.begin(), cr.end(), 128);
+  EXPECT_FLOAT_EQ(make_thumbnail(frame).lower_skin_fraction, 0.0f);
 }
 
 }  // namespace
