@@ -28,7 +28,9 @@ struct FrameSamplerConfig {
   // Minimum media time between two runs of each detector on a track, indexed
   // by DetectionKind, on top of the sampling above. A detector also runs on
   // a track's first analysed frame, and on every analysed frame while its
-  // suspicion is being confirmed or its alert is raised. The dress detector
+  // suspicion is being confirmed or its alert is raised. The recording
+  // device detector also runs on the first changed frame after a still
+  // scene (a phone raised in front of a fixed camera). The dress detector
   // costs more than 100 ms a run and what a person wears changes far less
   // often than a phone is raised, so it runs every 30 s by default.
   std::array<int64_t, kDetectionKinds> detector_interval_ms{0, 30000};
@@ -69,6 +71,10 @@ class FrameSampler {
  private:
   FrameSamplerConfig config_;
   std::optional<int64_t> last_analysed_ms_;
+  // The scene stage skipped the last sample as unchanged.
+  bool still_ = false;
+  // The last analysed frame was the first changed one after a still scene.
+  bool scene_onset_ = false;
   SceneThumbnail last_thumbnail_;
   std::optional<int64_t> boost_until_ms_;
   std::array<std::optional<int64_t>, kDetectionKinds> last_run_ms_{};

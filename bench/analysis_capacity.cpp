@@ -9,7 +9,7 @@
 //                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
 //                     [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
-//                     [--full-pass-every N]
+//                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1]
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -404,6 +404,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--dress-interval-ms") options.sampler.detector_interval_ms[1] = whole;
     else if (name == "--classifier-gate") options.classifier_gate = whole != 0;
     else if (name == "--full-pass-every") options.recording.full_pass_every = static_cast<int>(whole);
+    else if (name == "--dress-skin-rise") options.sampler.dress_skin_rise = static_cast<float>(number);
     else if (name == "--virtual-time") options.virtual_time = whole != 0;
     else {
       error = "unknown option " + name;
@@ -482,6 +483,7 @@ int main(int argc, char** argv) {
 
   std::vector<StepResult> steps;
   int held = 0;
+  double by_cpu = 0;
   for (int count = options.start; count <= options.max; count += options.step) {
     StepResult step = run_step(*service, clips, count, options);
     const Figures f = figures_of(step, options);
@@ -490,10 +492,15 @@ int main(int argc, char** argv) {
     steps.push_back(step);
     if (f.dropped > 0) break;
     held = count;
+    // Tracks one core would carry at 100% busy, at this step's cost per track.
+    if (f.busy_share > 0) by_cpu = static_cast<double>(count) / f.busy_share;
   }
 
+  // calls_held: the largest step without a dropped frame or packet (in
+  // media time nothing is dropped, so it is the last step run).
   std::ostringstream json;
-  json << "{\"calls_per_core\":" << held << ",\"command\":\"" << options.command << "\",\"clips\":[";
+  json << "{\"calls_held\":" << held << ",\"calls_per_core_by_cpu\":" << static_cast<int>(by_cpu)
+       << ",\"command\":\"" << options.command << "\",\"clips\":[";
   for (size_t i = 0; i < clips.size(); ++i) {
     json << (i ? "," : "") << "\"" << clips[i]->name << " " << clips[i]->width << "x" << clips[i]->height << "\"";
   }

@@ -76,6 +76,15 @@ void register_service_settings(Settings& settings) {
                        "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
                        "raised alert.",
                        30000, 0, 600000);
+  settings.add_number("analysis.dress-skin-rise",
+                      "Rise of the skin-coloured share of the frame's lower half (0 to 1) since the dress "
+                      "detector's last run that runs it early; 0 disables.",
+                      0.10, 0, 1);
+  settings.add_integer("analysis.full-pass-every",
+                       "The recording device detector looks at the whole frame every this many runs on a "
+                       "track, and between them only at the upper body of the person found last; 1 looks at "
+                       "the whole frame every run.",
+                       3, 1, 100);
 }
 
 void register_relay_settings(Settings& settings) {

@@ -46,9 +46,9 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   analysis::DressOptions dress_options;
   // Skips the classifier where it cannot change a decision.
   dress_options.classifier_min_score = config.smoother.threshold;
-  config.make_detectors = [models, dress_options] {
+  config.make_detectors = [models, dress_options, recording_options = setup.recording_device] {
     std::vector<std::unique_ptr<analysis::Detector>> detectors;
-    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
+    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, recording_options));
     detectors.push_back(std::make_unique<analysis::DressDetector>(models, dress_options));
     return detectors;
   };
@@ -74,7 +74,8 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   return service;
 }
 
-void read_sampler_settings(const control::Settings& settings, analysis::FrameSamplerConfig& sampler) {
+void read_analysis_settings(const control::Settings& settings, AnalysisSetup& setup) {
+  analysis::FrameSamplerConfig& sampler = setup.sampler;
   sampler.interval_ms = settings.get_integer("analysis.interval-ms");
   sampler.scene_change_threshold = settings.get_number("analysis.scene-change-threshold");
   sampler.max_unanalysed_ms = settings.get_integer("analysis.refresh-ms");
@@ -82,6 +83,8 @@ void read_sampler_settings(const control::Settings& settings, analysis::FrameSam
       settings.get_integer("analysis.recording-device-interval-ms");
   sampler.detector_interval_ms[static_cast<size_t>(analysis::DetectionKind::inappropriate_dress)] =
       settings.get_integer("analysis.dress-interval-ms");
+  sampler.dress_skin_rise = static_cast<float>(settings.get_number("analysis.dress-skin-rise"));
+  setup.recording_device.full_pass_every = static_cast<int>(settings.get_integer("analysis.full-pass-every"));
 }
 
 std::string describe_alert(const analysis::Alert& alert) {

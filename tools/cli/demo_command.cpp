@@ -83,6 +83,7 @@ int run_demo(int argc, const char* const* argv) {
                                                          std::printf("%s\n", describe_alert(alert).c_str());
                                                          std::fflush(stdout);
                                                        },
+                                                       {},
                                                        {}});
   if (settings.get_boolean("demo.analysis") && !analysis_service) {
     std::printf("analysis is off: run tools/models/import.sh to import the models\n");

@@ -113,8 +113,8 @@ int run_serve(int argc, const char* const* argv) {
 
   install_stop_signals();
   AnalysisSetup analysis_setup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
-                               static_cast<int>(settings.get_integer("analysis.threads")), nullptr, {}};
-  read_sampler_settings(settings, analysis_setup.sampler);
+                               static_cast<int>(settings.get_integer("analysis.threads")), nullptr, {}, {}};
+  read_analysis_settings(settings, analysis_setup);
   std::unique_ptr<analysis::AnalysisService> analysis_service = start_analysis(std::move(analysis_setup));
 
   call::RelayHooks hooks;

@@ -219,6 +219,29 @@ TEST(DetectorCadence, SkinRiseRunsDressEarly) {
   EXPECT_EQ(sampler.due_detectors(7000, 0, bare), 0U);
 }
 
+TEST(DetectorCadence, ChangeAfterStillSceneRunsRecordingDevice) {
+  FrameSamplerConfig config;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 5000;
+  FrameSampler sampler(config);
+  TestFrame plain;
+  TestFrame with_phone;
+  with_phone.fill_rectangle(140, 60, 40, 60, 230);
+  const SceneThumbnail still = make_thumbnail(plain.view());
+  const SceneThumbnail raised = make_thumbnail(with_phone.view());
+
+  ASSERT_EQ(sampler.decide(0, still), SampleDecision::analyse);
+  sampler.note_detectors_run(sampler.due_detectors(0, 0, still), 0, still);
+  ASSERT_EQ(sampler.decide(1000, still), SampleDecision::skip_unchanged);
+  // The phone appears 2 s after the last run, before the 5 s interval.
+  ASSERT_EQ(sampler.decide(2000, raised), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(2000, 0, raised), kRecordingBit);
+  sampler.note_detectors_run(kRecordingBit, 2000, raised);
+
+  // A scene that keeps changing waits for the interval.
+  ASSERT_EQ(sampler.decide(3000, still), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(3000, 0, still), 0U);
+}
+
 TEST(DetectorCadence, SkinRiseTriggerCanBeDisabled) {
   FrameSamplerConfig config = cadence(3000, 30000);
   config.dress_skin_rise = 0;
