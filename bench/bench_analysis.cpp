@@ -237,6 +237,37 @@ void BM_RecordingDeviceDetector(benchmark::State& state) {
 }
 BENCHMARK(BM_RecordingDeviceDetector)->Arg(kForeman)->Arg(kPhone)->Unit(benchmark::kMillisecond);
 
+// The recording device detector on a track: whole-frame passes every
+// full_pass_every runs and the upper-body pass alone in between, so the time
+// per iteration is the average over a cycle. Args: clip, full_pass_every.
+void BM_RecordingDeviceOnTrack(benchmark::State& state) {
+  run_on_frame(state, [&](const analysis::FrameView& frame) {
+    analysis::RecordingDeviceOptions options;
+    options.full_pass_every = static_cast<int>(state.range(1));
+    analysis::RecordingDeviceDetector detector(models(), options);
+    const auto memory = detector.make_track_state();
+    for (auto _ : state) benchmark::DoNotOptimize(detector.detect_on_track(frame, memory.get()).score);
+  });
+}
+BENCHMARK(BM_RecordingDeviceOnTrack)
+    ->Args({kForeman, 1})
+    ->Args({kForeman, 3})
+    ->Args({kPhone, 3})
+    ->Iterations(12)
+    ->Unit(benchmark::kMillisecond);
+
+// The dress detector with the classifier skipped where the skin evidence
+// caps the score below the alert threshold (0.5), as serve runs it.
+void BM_DressDetectorSkinGated(benchmark::State& state) {
+  run_on_frame(state, [&](const analysis::FrameView& frame) {
+    analysis::DressOptions options;
+    options.classifier_min_score = 0.5f;
+    analysis::DressDetector detector(models(), options);
+    for (auto _ : state) benchmark::DoNotOptimize(detector.detect(frame).score);
+  });
+}
+BENCHMARK(BM_DressDetectorSkinGated)->Arg(kForeman)->Arg(kPhone)->Unit(benchmark::kMillisecond);
+
 // The dress detector at its defaults, from the I420 frame.
 void BM_DressDetector(benchmark::State& state) {
   run_on_frame(state, [&](const analysis::FrameView& frame) {
