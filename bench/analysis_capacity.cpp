@@ -9,7 +9,7 @@
 //                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
 //                     [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
-//                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1]
+//                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1] [--queue-depth N]
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -67,6 +67,7 @@ struct Options {
   // sample is analysed, so the counters give the CPU the defaults need per
   // track, whatever else runs on the machine.
   bool virtual_time = false;
+  size_t queue_depth = analysis::AnalysisConfig{}.queue_depth;
   std::string command;
 };
 
@@ -406,6 +407,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--full-pass-every") options.recording.full_pass_every = static_cast<int>(whole);
     else if (name == "--dress-skin-rise") options.sampler.dress_skin_rise = static_cast<float>(number);
     else if (name == "--virtual-time") options.virtual_time = whole != 0;
+    else if (name == "--queue-depth") options.queue_depth = static_cast<size_t>(std::max<int64_t>(whole, 1));
     else {
       error = "unknown option " + name;
       return false;
@@ -457,6 +459,7 @@ int main(int argc, char** argv) {
   analysis::AnalysisConfig config;
   config.threads = options.virtual_time ? 0 : 1;
   config.max_tracks = static_cast<size_t>(options.max);
+  config.queue_depth = options.queue_depth;
   config.sampler = options.sampler;
   analysis::DressOptions dress_options;
   if (options.classifier_gate) dress_options.classifier_min_score = config.smoother.threshold;
