@@ -20,7 +20,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -178,6 +180,15 @@ struct StepResult {
   double load_average = 0;
   // Share of the window the analysis thread waited for its CPU.
   double run_delay_share = 0;
+  // Median over the tracks with an alert of the media time of their first
+  // raised alert, counted from their first frame; -1 when none raised one.
+  int64_t first_alert_ms = -1;
+};
+
+// The media time of each track's first raised alert, by participant id.
+struct FirstAlerts {
+  std::mutex mutex;
+  std::map<std::string, int64_t> by_participant;
 };
 
 // Nanoseconds the process's threads other than the calling one (the
@@ -217,6 +228,8 @@ analysis::AnalysisCounters difference(const analysis::AnalysisCounters& after, c
   sub(out.frames_analysed, before.frames_analysed);
   sub(out.frames_dropped, before.frames_dropped);
   sub(out.keyframe_requests, before.keyframe_requests);
+  sub(out.alerts_raised, before.alerts_raised);
+  sub(out.alerts_cleared, before.alerts_cleared);
   sub(out.decode_ns, before.decode_ns);
   sub(out.sample_ns, before.sample_ns);
   for (size_t kind = 0; kind < analysis::kDetectionKinds; ++kind) {
@@ -230,7 +243,11 @@ analysis::AnalysisCounters difference(const analysis::AnalysisCounters& after, c
 // that their periodic detector runs do not fall on the same second, then
 // measures the counters over `seconds`.
 StepResult run_step(analysis::AnalysisService& service, const std::vector<const PacketisedClip*>& clips, int count,
-                    const Options& options) {
+                    const Options& options, FirstAlerts& first_alerts) {
+  {
+    std::lock_guard lock(first_alerts.mutex);
+    first_alerts.by_participant.clear();
+  }
   const std::string call_id = "capacity-" + std::to_string(count);
   auto requester = std::make_shared<CountingRequester>();
   std::vector<SimulatedTrack> tracks(static_cast<size_t>(count));
@@ -292,6 +309,15 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
 
   StepResult result;
   result.tracks = count;
+  {
+    std::lock_guard lock(first_alerts.mutex);
+    std::vector<int64_t> times;
+    for (const auto& [participant, time] : first_alerts.by_participant) times.push_back(time);
+    if (!times.empty()) {
+      std::sort(times.begin(), times.end());
+      result.first_alert_ms = times[times.size() / 2];
+    }
+  }
   result.window = difference(service.call_counters(call_id), at_start);
   result.window_seconds = options.seconds;
   result.load_average = load_average();
@@ -351,7 +377,8 @@ std::string step_json(const StepResult& step, const Figures& f) {
   out << "{\"tracks\":" << step.tracks << ",\"frames_decoded\":" << c.frames_decoded
       << ",\"frames_analysed\":" << c.frames_analysed << ",\"frames_unchanged\":" << c.frames_unchanged << ",\"frames_not_due\":" << c.frames_not_due
       << ",\"frames_dropped\":" << c.frames_dropped << ",\"packets_dropped\":" << c.packets_dropped
-      << ",\"decode_errors\":" << c.decode_errors << ",\"busy_share\":" << f.busy_share
+      << ",\"decode_errors\":" << c.decode_errors << ",\"alerts_raised\":" << c.alerts_raised
+      << ",\"first_alert_ms\":" << step.first_alert_ms << ",\"busy_share\":" << f.busy_share
       << ",\"decode_ms_per_frame\":" << f.decode_ms << ",\"sample_ms_per_frame\":" << f.sample_ms
       << ",\"recording_device_ms_per_run\":" << f.recording_ms << ",\"dress_ms_per_run\":" << f.dress_ms
       << ",\"detector_ms_per_analysed_frame\":" << f.detector_ms_per_analysed_frame
@@ -469,6 +496,12 @@ int main(int argc, char** argv) {
     detectors.push_back(std::make_unique<analysis::DressDetector>(models, dress_options));
     return detectors;
   };
+  FirstAlerts first_alerts;
+  config.on_alert = [&first_alerts](const analysis::Alert& alert) {
+    if (alert.state != analysis::AlertState::raised) return;
+    std::lock_guard lock(first_alerts.mutex);
+    first_alerts.by_participant.emplace(alert.participant_id, alert.media_time_ms);
+  };
   std::unique_ptr<analysis::AnalysisService> service;
   try {
     service = analysis::AnalysisService::create(std::move(config), error);
@@ -488,7 +521,7 @@ int main(int argc, char** argv) {
   int held = 0;
   double by_cpu = 0;
   for (int count = options.start; count <= options.max; count += options.step) {
-    StepResult step = run_step(*service, clips, count, options);
+    StepResult step = run_step(*service, clips, count, options, first_alerts);
     const Figures f = figures_of(step, options);
     std::printf("%s\n", step_json(step, f).c_str());
     std::fflush(stdout);

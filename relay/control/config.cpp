@@ -71,7 +71,7 @@ void register_service_settings(Settings& settings) {
   settings.add_integer("analysis.recording-device-interval-ms",
                        "Minimum milliseconds between recording device detector runs on a track, outside a "
                        "suspicion or raised alert.",
-                       3000, 0, 600000);
+                       2000, 0, 600000);
   settings.add_integer("analysis.dress-interval-ms",
                        "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
                        "raised alert.",
@@ -84,7 +84,7 @@ void register_service_settings(Settings& settings) {
                        "The recording device detector looks at the whole frame every this many runs on a "
                        "track, and between them only at the upper body of the person found last; 1 looks at "
                        "the whole frame every run.",
-                       3, 1, 100);
+                       1, 1, 100);
 }
 
 void register_relay_settings(Settings& settings) {
