@@ -29,7 +29,8 @@ struct DressEvidence {
   NsfwScores classifier;
   SkinEvidence skin;
   bool person_found = false;
-  // False when the skin evidence made the classifier's run pointless.
+  // Whether the classifier ran: false without a person, or when the skin
+  // evidence capped the score below DressOptions::classifier_min_score.
   bool classifier_run = false;
 };
 

@@ -30,12 +30,13 @@ struct FrameSamplerConfig {
   // a track's first analysed frame, and on every analysed frame while its
   // suspicion is being confirmed or its alert is raised. The recording
   // device detector also runs on the first changed frame after a still
-  // scene (a phone raised in front of a fixed camera). The dress detector
-  // costs more than 100 ms a run and what a person wears changes far less
-  // often than a phone is raised, so it runs every 30 s by default. The
-  // recording device detector runs every 2 s, half the cost of every
-  // second: on the phone clip it still alerted on all 10 raises in 33 s,
-  // 1 s later than at every second, while at 3 s it missed the first raise.
+  // scene (a phone raised in front of a fixed camera).
+  // The dress detector costs more than 100 ms a run, and what a person wears
+  // changes far less often than a phone is raised, so it runs every 30 s.
+  // The recording device detector runs every 2 s, half the cost of every
+  // second. On the looped phone clip it still alerted on all 10 raises in
+  // 33 s, the first 1 s later than at every second. At 3 s it missed the
+  // first raise.
   std::array<int64_t, kDetectionKinds> detector_interval_ms{2000, 30000};
   // The dress detector also runs, before its interval is up, on a frame
   // whose lower half shows this much more skin (a fraction 0..1 of its
@@ -67,8 +68,9 @@ class FrameSampler {
   // media_time_ms on the frame of `thumbnail`.
   void note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail);
 
-  // Raises the rate for one kind only: that detector then runs on every
-  // analysed frame until media_time_ms + boost_duration_ms.
+  // Raises the track's sampling rate, as note_suspicion(media_time_ms) does,
+  // and makes the detector of `kind` (only) run on every analysed frame
+  // until media_time_ms + boost_duration_ms.
   void note_suspicion(DetectionKind kind, int64_t media_time_ms);
 
  private:

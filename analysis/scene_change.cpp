@@ -7,9 +7,10 @@
 namespace sightline::analysis {
 namespace {
 
-// The chroma box of skin_mask() (analysis/skin_evidence.cpp) applied to the
-// decoder's BT.601 samples directly: Cr 133..173, Cb 77..127, luma at least
-// 40. A cheap trigger, not the dress detector's own measure.
+// The chroma box of skin_mask() (analysis/skin_evidence.cpp), Cr 133..173,
+// Cb 77..127 and luma at least 40, applied directly to the decoder's
+// limited-range BT.601 samples. skin_mask() reads OpenCV's full-range
+// conversion, so the two differ slightly: this one is only a trigger.
 constexpr int kSkinCrMin = 133;
 constexpr int kSkinCrMax = 173;
 constexpr int kSkinCbMin = 77;

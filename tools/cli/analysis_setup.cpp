@@ -39,9 +39,9 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   analysis::AnalysisConfig config;
   config.threads = setup.threads;
   config.sampler = setup.sampler;
-  // Each analysis thread runs its models on its own core. OpenCV's default
-  // would spread every inference over all cores, taking them from the
-  // relay's media workers. The setting is global to the process.
+  // Each analysis thread runs its models on one core at a time. OpenCV's
+  // default would spread every inference over all cores, taking them from
+  // the relay's media workers. The setting is global to the process.
   cv::setNumThreads(1);
   analysis::DressOptions dress_options;
   // Skips the classifier where it cannot change a decision.
