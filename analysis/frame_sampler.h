@@ -38,10 +38,10 @@ struct FrameSamplerConfig {
   // 33 s, the first 1 s later than at every second. At 3 s it missed the
   // first raise.
   std::array<int64_t, kDetectionKinds> detector_interval_ms{2000, 30000};
-  // The dress detector also runs, before its interval is up, on a frame
-  // whose lower half shows this much more skin (a fraction 0..1 of its
-  // chroma samples) than the frame of its last run: someone undressing or
-  // stepping back to show a bare body. 0 disables the trigger.
+  // Rise of the skin fraction of the frame's lower half (0..1 of its chroma
+  // samples) since the dress detector's last run that runs it before its
+  // interval is up. Someone undressing or stepping back to show a bare body
+  // raises it. 0 disables the trigger.
   float dress_skin_rise = 0.10f;
 };
 

@@ -1,9 +1,10 @@
-// Capacity of one analysis thread: feeds N simulated supervised tracks (real
-// VP8 RTP from the clips in .cache/media, paced in real time) through the
-// MediaTap interface of AnalysisService, as the relay's media worker calls
-// it, with the real detectors and the analysis thread pinned to one core.
-// Raises N step by step and reports the largest N with no dropped frame or
-// packet, the cost of each stage and how many samples reached the detectors.
+// Capacity of one analysis thread. Feeds N simulated supervised tracks into
+// AnalysisService through its MediaTap interface, as the relay's media
+// worker calls it: real VP8 RTP from the clips in .cache/media, paced in
+// real time, with the real detectors and the analysis thread pinned to one
+// core. Raises N step by step and reports the largest N with no dropped
+// frame or packet, the cost of each stage and how many samples reached the
+// detectors.
 //
 //   analysis_capacity [--clips foreman,phone] [--width W --height H] [--start N] [--step N] [--max N]
 //                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
@@ -65,9 +66,9 @@ struct Options {
   bool classifier_gate = true;
   analysis::RecordingDeviceOptions recording;
   // Steps the pipeline on the feeding thread in media time, as fast as the
-  // CPU allows, instead of pacing in real time on an analysis thread: every
-  // sample is analysed, so the counters give the CPU the defaults need per
-  // track, whatever else runs on the machine.
+  // CPU allows, instead of pacing in real time on an analysis thread. Every
+  // due sample is then analysed, so the counters give the CPU each track
+  // needs, whatever else runs on the machine.
   bool virtual_time = false;
   size_t queue_depth = analysis::AnalysisConfig{}.queue_depth;
   std::string command;
@@ -101,8 +102,12 @@ void scale(const media::I420Frame& source, media::I420Frame& target, int width, 
 }
 
 bool packetise_clip(const std::string& name, const Options& options, PacketisedClip& clip, std::string& error) {
-  const std::string file = name == "phone" ? "phone_raise_640x352.y4m" : name == "foreman" ? "foreman_cif_15fps.y4m" : "";
-  if (file.empty()) {
+  std::string file;
+  if (name == "phone") {
+    file = "phone_raise_640x352.y4m";
+  } else if (name == "foreman") {
+    file = "foreman_cif_15fps.y4m";
+  } else {
     error = "unknown clip '" + name + "' (expected foreman or phone)";
     return false;
   }
@@ -111,6 +116,7 @@ bool packetise_clip(const std::string& name, const Options& options, PacketisedC
   clip.name = name;
   clip.width = options.width > 0 ? options.width : reader->width();
   clip.height = options.height > 0 ? options.height : reader->height();
+
   media::Vp8EncoderConfig config;
   config.width = clip.width;
   config.height = clip.height;
@@ -118,6 +124,7 @@ bool packetise_clip(const std::string& name, const Options& options, PacketisedC
       options.bitrate_kbps > 0 ? options.bitrate_kbps : (clip.width * clip.height >= 352 * 288 ? 600 : 250);
   auto encoder = media::Vp8Encoder::create(config, error);
   if (encoder == nullptr) return false;
+
   media::Vp8Packetizer packetizer;
   media::I420Frame source;
   media::I420Frame scaled;
@@ -301,7 +308,7 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
         service.on_rtp(track.handle, packet);
       }
       track.timestamp += kTicksPerFrame;
-      // One frame at a time, so that the queue never holds more than one.
+      // One frame at a time, so that the queue never contains more than one.
       if (options.virtual_time) service.run_pending(TimePoint{} + (tick - begin));
     }
     tick += frame_interval;
