@@ -43,6 +43,14 @@ std::optional<Alert> AlertTracker::add(const Detection& detection, std::chrono::
   return std::nullopt;
 }
 
+uint32_t AlertTracker::active_kinds() const {
+  uint32_t kinds = 0;
+  for (size_t i = 0; i < kKindCount; ++i) {
+    if (smoothers_[i].active()) kinds |= 1U << i;
+  }
+  return kinds;
+}
+
 std::vector<Alert> AlertTracker::clear_all(std::chrono::system_clock::time_point time, int64_t media_time_ms) {
   std::vector<Alert> cleared;
   for (size_t i = 0; i < kKindCount; ++i) {

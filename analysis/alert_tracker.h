@@ -59,6 +59,9 @@ class AlertTracker {
 
   const TrackIdentity& identity() const { return identity_; }
 
+  // A bit (1 << kind) for each kind whose alert is raised and not yet cleared.
+  uint32_t active_kinds() const;
+
  private:
   static constexpr size_t kKindCount = 2;
   static size_t index(DetectionKind kind) { return static_cast<size_t>(kind); }

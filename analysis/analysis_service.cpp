@@ -51,6 +51,10 @@ std::unique_ptr<AnalysisService> AnalysisService::create(AnalysisConfig config, 
   log::info("analysis", "analysis service started",
             {{"threads", settings.threads}, {"queue_depth", settings.queue_depth},
              {"max_tracks", settings.max_tracks}, {"interval_ms", settings.sampler.interval_ms},
+             {"recording_device_interval_ms",
+              settings.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)]},
+             {"dress_interval_ms",
+              settings.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::inappropriate_dress)]},
              {"k", settings.smoother.k}, {"n", settings.smoother.n}});
   return service;
 }

@@ -58,12 +58,16 @@ class AnalysisWorker {
     int buffer = -1;
     FrameView frame;
     int64_t media_time_ms = 0;
+    // The detectors to run, a bit (1 << kind) per DetectionKind.
+    uint32_t detectors = 0;
   };
 
   bool drain_track(size_t slot_index, TrackSlot& slot, TimePoint now);
   void end_track(size_t slot_index);
   void on_frame(Track& track, ByteView bytes, bool keyframe, uint32_t rtp_timestamp);
-  void enqueue(Track& track, int64_t media_time_ms);
+  void sample(Track& track, int64_t media_time_ms);
+  // Copies the decoded frame into the queue; false when it was dropped.
+  bool enqueue(Track& track, int64_t media_time_ms, uint32_t detectors);
   void run_job(const Job& job);
   void deliver(Track& track, Alert alert);
 

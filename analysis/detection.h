@@ -3,7 +3,9 @@
 // that is overwritten after the call returns: a detector keeps no pixels.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +17,8 @@ enum class DetectionKind : uint8_t {
   // Swimwear or underwear on camera.
   inappropriate_dress,
 };
+
+inline constexpr size_t kDetectionKinds = 2;
 
 std::string_view to_string(DetectionKind kind);
 
@@ -45,6 +49,13 @@ struct FrameView {
   int height = 0;
 };
 
+// What a detector remembers about one track between its frames, e.g. where
+// the person sits, so that later frames cost less. Never pixels.
+class DetectorTrackState {
+ public:
+  virtual ~DetectorTrackState() = default;
+};
+
 class Detector {
  public:
   virtual ~Detector() = default;
@@ -52,6 +63,15 @@ class Detector {
   // The strongest evidence of this detector's kind in the frame; score 0
   // when there is none. Called from one analysis thread at a time.
   virtual Detection detect(const FrameView& frame) = 0;
+
+  // A new memory for one track, or nullptr for a detector that keeps none.
+  virtual std::unique_ptr<DetectorTrackState> make_track_state() const { return nullptr; }
+  // detect() for a frame of the track that `state` (from make_track_state(),
+  // or nullptr) belongs to.
+  virtual Detection detect_on_track(const FrameView& frame, DetectorTrackState* state) {
+    (void)state;
+    return detect(frame);
+  }
 };
 
 }  // namespace sightline::analysis

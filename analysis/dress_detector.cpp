@@ -13,16 +13,18 @@ constexpr float kMinPersonScore = 0.3f;
 
 }  // namespace
 
+float dress_skin_factor(const SkinEvidence& skin) { return std::clamp(skin.lower_fraction / kMinLowerSkin, 0.0f, 1.0f); }
+
 float dress_score(const DressEvidence& evidence) {
   const float classifier = std::clamp(evidence.classifier.sexy, 0.0f, 1.0f);
-  const float skin = std::clamp(evidence.skin.lower_fraction / kMinLowerSkin, 0.0f, 1.0f);
-  return classifier * skin;
+  return classifier * dress_skin_factor(evidence.skin);
 }
 
 DressDetector::DressDetector(const std::filesystem::path& models_dir, DressOptions options)
     : nanodet_(require_model_file(models_dir, options.input_size == 320 ? kNanoDetSmallModelFile : kNanoDetModelFile),
                options.input_size),
-      classifier_(require_model_file(models_dir, kNsfwModelFile)) {}
+      classifier_(require_model_file(models_dir, kNsfwModelFile)),
+      options_(options) {}
 
 Detection DressDetector::detect(const FrameView& frame) { return detect_bgr(frame_to_bgr(frame)); }
 
@@ -44,8 +46,12 @@ Detection DressDetector::detect_bgr(const cv::Mat& bgr) {
     return result;
   }
   evidence_.person_found = true;
-  evidence_.classifier = classifier_.classify(bgr(box));
   evidence_.skin = measure_skin(bgr, box);
+  if (options_.classifier_min_score > 0 && dress_skin_factor(evidence_.skin) < options_.classifier_min_score) {
+    return result;
+  }
+  evidence_.classifier_run = true;
+  evidence_.classifier = classifier_.classify(bgr(box));
 
   const float width = static_cast<float>(bgr.cols);
   const float height = static_cast<float>(bgr.rows);

@@ -14,7 +14,13 @@ SampleDecision FrameSampler::decide(int64_t media_time_ms, const SceneThumbnail&
     // While a suspicion is being confirmed every sample counts, changed or not.
     const bool unchanged = config_.scene_change_threshold > 0 &&
                            mean_absolute_difference(thumbnail, last_thumbnail_) < config_.scene_change_threshold;
-    if (!raised && unchanged && elapsed_ms < config_.max_unanalysed_ms) return SampleDecision::skip_unchanged;
+    if (!raised && unchanged && elapsed_ms < config_.max_unanalysed_ms) {
+      still_ = true;
+      return SampleDecision::skip_unchanged;
+    }
+    // The first change after a still scene: something moved into view.
+    scene_onset_ = still_ && !unchanged;
+    still_ = unchanged;
   }
   last_analysed_ms_ = media_time_ms;
   last_thumbnail_ = thumbnail;
@@ -23,6 +29,39 @@ SampleDecision FrameSampler::decide(int64_t media_time_ms, const SceneThumbnail&
 
 void FrameSampler::note_suspicion(int64_t media_time_ms) {
   boost_until_ms_ = media_time_ms + config_.boost_duration_ms;
+}
+
+void FrameSampler::note_suspicion(DetectionKind kind, int64_t media_time_ms) {
+  note_suspicion(media_time_ms);
+  suspicion_until_ms_[static_cast<size_t>(kind)] = media_time_ms + config_.boost_duration_ms;
+}
+
+uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail) const {
+  uint32_t due = 0;
+  if (scene_onset_) due |= 1U << static_cast<size_t>(DetectionKind::recording_device);
+  constexpr size_t kDress = static_cast<size_t>(DetectionKind::inappropriate_dress);
+  if (config_.dress_skin_rise > 0 &&
+      thumbnail.lower_skin_fraction - skin_at_last_dress_run_ >= config_.dress_skin_rise) {
+    due |= 1U << kDress;
+  }
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    const std::optional<int64_t>& last_run = last_run_ms_[kind];
+    const std::optional<int64_t>& suspicion_until = suspicion_until_ms_[kind];
+    const bool confirming = (active & (1U << kind)) != 0 || (suspicion_until && media_time_ms < *suspicion_until);
+    if (!last_run || confirming || media_time_ms - *last_run >= config_.detector_interval_ms[kind]) {
+      due |= 1U << kind;
+    }
+  }
+  return due;
+}
+
+void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail) {
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    if ((detectors & (1U << kind)) != 0) last_run_ms_[kind] = media_time_ms;
+  }
+  if ((detectors & (1U << static_cast<size_t>(DetectionKind::inappropriate_dress))) != 0) {
+    skin_at_last_dress_run_ = thumbnail.lower_skin_fraction;
+  }
 }
 
 }  // namespace sightline::analysis

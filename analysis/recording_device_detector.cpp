@@ -57,19 +57,45 @@ RecordingDeviceDetector::RecordingDeviceDetector(const std::filesystem::path& mo
 
 Detection RecordingDeviceDetector::detect(const FrameView& frame) { return detect_bgr(frame_to_bgr(frame)); }
 
-std::vector<ObjectBox> RecordingDeviceDetector::upper_body_phones(const cv::Mat& bgr,
-                                                                  const std::vector<ObjectBox>& objects) {
-  const ObjectBox* largest = nullptr;
-  for (const ObjectBox& object : objects) {
-    if (object.class_id == kCocoPerson && object.score >= kMinPersonScore &&
-        (largest == nullptr || object.box.area() > largest->box.area())) {
-      largest = &object;
-    }
+namespace {
+
+// The person a recording device detector found on a track, in the pixels of
+// a frame of the recorded size.
+struct PersonMemory final : DetectorTrackState {
+  std::optional<cv::Rect2f> person;
+  int frame_width = 0;
+  int frame_height = 0;
+  int runs_since_whole_frame = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<DetectorTrackState> RecordingDeviceDetector::make_track_state() const {
+  return std::make_unique<PersonMemory>();
+}
+
+Detection RecordingDeviceDetector::detect_on_track(const FrameView& frame, DetectorTrackState* state) {
+  auto* memory = dynamic_cast<PersonMemory*>(state);
+  const cv::Mat bgr = frame_to_bgr(frame);
+  const bool reuse = memory != nullptr && memory->person && options_.upper_body_pass &&
+                     memory->frame_width == bgr.cols && memory->frame_height == bgr.rows &&
+                     memory->runs_since_whole_frame + 1 < options_.full_pass_every;
+  if (reuse) {
+    ++memory->runs_since_whole_frame;
+    return detect_upper_body(bgr, *memory->person);
   }
-  if (largest == nullptr) {
-    return {};
+  std::optional<cv::Rect2f> person;
+  const Detection detection = detect_whole_frame(bgr, person);
+  if (memory != nullptr) {
+    memory->person = person;
+    memory->frame_width = bgr.cols;
+    memory->frame_height = bgr.rows;
+    memory->runs_since_whole_frame = 0;
   }
-  const cv::Rect2f& person = largest->box;
+  return detection;
+}
+
+std::vector<ObjectBox> RecordingDeviceDetector::upper_body_phones(const cv::Mat& bgr, const cv::Rect2f& person) {
   const float margin = person.width * kBesideMargin;
   const cv::Rect crop = cv::Rect(cv::Rect2f(person.x - margin, person.y, person.width + 2 * margin,
                                             person.height * kUpperBodyHeight)) &
@@ -87,28 +113,50 @@ std::vector<ObjectBox> RecordingDeviceDetector::upper_body_phones(const cv::Mat&
 }
 
 Detection RecordingDeviceDetector::detect_bgr(const cv::Mat& bgr) {
+  std::optional<cv::Rect2f> person;
+  return detect_whole_frame(bgr, person);
+}
+
+Detection RecordingDeviceDetector::detect_whole_frame(const cv::Mat& bgr, std::optional<cv::Rect2f>& person) {
   static constexpr int kWanted[] = {kCocoPerson, kCocoCellPhone};
   const float min_score = std::min(options_.min_phone_score, kMinPersonScore);
   const std::vector<ObjectBox> objects = nanodet_.detect(bgr, kWanted, min_score);
   std::vector<ObjectBox> phones;
+  std::vector<cv::Rect2f> people;
+  const ObjectBox* largest = nullptr;
   for (const ObjectBox& object : objects) {
     if (object.class_id == kCocoCellPhone && object.score >= options_.min_phone_score) {
       phones.push_back(object);
     }
+    if (object.class_id == kCocoPerson && object.score >= kMinPersonScore) {
+      people.push_back(object.box);
+      if (largest == nullptr || object.box.area() > largest->box.area()) largest = &object;
+    }
   }
-  if (options_.upper_body_pass) {
-    const std::vector<ObjectBox> close_up = upper_body_phones(bgr, objects);
-    phones.insert(phones.end(), close_up.begin(), close_up.end());
+  person.reset();
+  if (largest != nullptr) {
+    person = largest->box;
+    if (options_.upper_body_pass) {
+      const std::vector<ObjectBox> close_up = upper_body_phones(bgr, largest->box);
+      phones.insert(phones.end(), close_up.begin(), close_up.end());
+    }
   }
+  return best_raised(bgr, phones, people);
+}
 
+Detection RecordingDeviceDetector::detect_upper_body(const cv::Mat& bgr, const cv::Rect2f& person) {
+  return best_raised(bgr, upper_body_phones(bgr, person), {person});
+}
+
+Detection RecordingDeviceDetector::best_raised(const cv::Mat& bgr, const std::vector<ObjectBox>& phones,
+                                               const std::vector<cv::Rect2f>& people) {
   // Both passes may find the same phone, so other_phones() may count it twice.
   // That count is for debugging only.
   Detection best{DetectionKind::recording_device, 0, {}};
   other_phones_ = 0;
   for (const ObjectBox& phone : phones) {
-    const bool raised = std::any_of(objects.begin(), objects.end(), [&](const ObjectBox& person) {
-      return person.class_id == kCocoPerson && person.score >= kMinPersonScore && is_raised_phone(phone.box, person.box);
-    });
+    const bool raised = std::any_of(people.begin(), people.end(),
+                                    [&](const cv::Rect2f& person) { return is_raised_phone(phone.box, person); });
     if (!raised) {
       ++other_phones_;
       continue;

@@ -15,13 +15,18 @@ namespace sightline::analysis {
 inline constexpr int kThumbnailWidth = 32;
 inline constexpr int kThumbnailHeight = 18;
 
-// Mean luma of each cell of a 32x18 grid over the frame.
+// Mean luma of each cell of a 32x18 grid over the frame, and how much of the
+// lower half of the frame is skin coloured.
 struct SceneThumbnail {
   std::array<uint8_t, kThumbnailWidth * kThumbnailHeight> cells{};
+  // 0..1: skin-coloured chroma samples in the lower half of the frame, where
+  // a bare chest, belly or legs appear in head-and-shoulders framing.
+  float lower_skin_fraction = 0;
 };
 
 // Averages the Y plane over each grid cell. Only every second row and column
-// is read, which is 4x fewer reads; a cell of a 320x180 frame is 10x10.
+// is read, which is 4x fewer reads; a cell of a 320x180 frame is 10x10. The
+// skin fraction reads every second chroma sample of the lower half.
 SceneThumbnail make_thumbnail(const FrameView& frame);
 
 // Mean absolute difference of the cells, in grey levels 0..255.

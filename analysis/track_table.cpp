@@ -27,11 +27,18 @@ void AnalysisCounters::add(const AnalysisCounters& other) {
   frames_decoded += other.frames_decoded;
   decode_errors += other.decode_errors;
   frames_unchanged += other.frames_unchanged;
+  frames_not_due += other.frames_not_due;
   frames_analysed += other.frames_analysed;
   frames_dropped += other.frames_dropped;
   keyframe_requests += other.keyframe_requests;
   alerts_raised += other.alerts_raised;
   alerts_cleared += other.alerts_cleared;
+  decode_ns += other.decode_ns;
+  sample_ns += other.sample_ns;
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    detector_runs[kind] += other.detector_runs[kind];
+    detector_ns[kind] += other.detector_ns[kind];
+  }
 }
 
 AnalysisCounters TrackCounters::snapshot() const {
@@ -43,19 +50,30 @@ AnalysisCounters TrackCounters::snapshot() const {
   out.frames_decoded = frames_decoded.load(std::memory_order_relaxed);
   out.decode_errors = decode_errors.load(std::memory_order_relaxed);
   out.frames_unchanged = frames_unchanged.load(std::memory_order_relaxed);
+  out.frames_not_due = frames_not_due.load(std::memory_order_relaxed);
   out.frames_analysed = frames_analysed.load(std::memory_order_relaxed);
   out.frames_dropped = frames_dropped.load(std::memory_order_relaxed);
   out.keyframe_requests = keyframe_requests.load(std::memory_order_relaxed);
   out.alerts_raised = alerts_raised.load(std::memory_order_relaxed);
   out.alerts_cleared = alerts_cleared.load(std::memory_order_relaxed);
+  out.decode_ns = decode_ns.load(std::memory_order_relaxed);
+  out.sample_ns = sample_ns.load(std::memory_order_relaxed);
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    out.detector_runs[kind] = detector_runs[kind].load(std::memory_order_relaxed);
+    out.detector_ns[kind] = detector_ns[kind].load(std::memory_order_relaxed);
+  }
   return out;
 }
 
 void TrackCounters::reset() {
   for (auto* counter : {&packets_received, &packets_dropped, &frames_received, &frames_decoded, &decode_errors,
-                        &frames_unchanged, &frames_analysed, &frames_dropped, &keyframe_requests, &alerts_raised,
-                        &alerts_cleared}) {
+                        &frames_unchanged, &frames_not_due, &frames_analysed, &frames_dropped, &keyframe_requests, &alerts_raised,
+                        &alerts_cleared, &decode_ns, &sample_ns}) {
     counter->store(0, std::memory_order_relaxed);
+  }
+  for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
+    detector_runs[kind].store(0, std::memory_order_relaxed);
+    detector_ns[kind].store(0, std::memory_order_relaxed);
   }
 }
 

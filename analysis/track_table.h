@@ -4,6 +4,7 @@
 // and reading statistics take a short one.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -28,11 +29,19 @@ struct AnalysisCounters {
   uint64_t frames_decoded = 0;
   uint64_t decode_errors = 0;
   uint64_t frames_unchanged = 0;  // Due for analysis but skipped by the scene change stage.
+  uint64_t frames_not_due = 0;    // Sampled, but no detector was due (detector_interval_ms).
   uint64_t frames_analysed = 0;
   uint64_t frames_dropped = 0;  // Due for analysis but the analysis queue was full.
   uint64_t keyframe_requests = 0;
   uint64_t alerts_raised = 0;
   uint64_t alerts_cleared = 0;
+  // Cost on the analysis thread, in thread CPU nanoseconds: decoding every
+  // frame, the cheap stage (thumbnail, sampling, pool copy), and each
+  // detector with the number of its runs. Indexed by DetectionKind.
+  uint64_t decode_ns = 0;
+  uint64_t sample_ns = 0;
+  std::array<uint64_t, kDetectionKinds> detector_runs{};
+  std::array<uint64_t, kDetectionKinds> detector_ns{};
 
   void add(const AnalysisCounters& other);
 };
@@ -48,11 +57,16 @@ struct TrackCounters {
   std::atomic<uint64_t> frames_decoded{0};
   std::atomic<uint64_t> decode_errors{0};
   std::atomic<uint64_t> frames_unchanged{0};
+  std::atomic<uint64_t> frames_not_due{0};
   std::atomic<uint64_t> frames_analysed{0};
   std::atomic<uint64_t> frames_dropped{0};
   std::atomic<uint64_t> keyframe_requests{0};
   std::atomic<uint64_t> alerts_raised{0};
   std::atomic<uint64_t> alerts_cleared{0};
+  std::atomic<uint64_t> decode_ns{0};
+  std::atomic<uint64_t> sample_ns{0};
+  std::array<std::atomic<uint64_t>, kDetectionKinds> detector_runs{};
+  std::array<std::atomic<uint64_t>, kDetectionKinds> detector_ns{};
 
   AnalysisCounters snapshot() const;
   void reset();

@@ -62,7 +62,31 @@ void register_service_settings(Settings& settings) {
                        true);
   settings.add_boolean("analysis.enabled", "Analyse the parties' video for recording devices and dress.", true);
   settings.add_string("analysis.models", "Directory of the imported models; empty means .cache/models.", "");
-  settings.add_integer("analysis.threads", "Analysis threads.", 1, 1, 64);
+  settings.add_integer("analysis.threads", "Analysis threads, each using one core.", 1, 1, 64);
+  settings.add_integer("analysis.interval-ms", "Milliseconds between analysed frames of a track.", 1000, 100, 60000);
+  settings.add_number("analysis.scene-change-threshold",
+                      "Mean grey-level difference of a 32x18 thumbnail below which a frame counts as unchanged "
+                      "and skips the detectors; 0 analyses every sampled frame.",
+                      1.0, 0, 255);
+  settings.add_integer("analysis.refresh-ms",
+                       "Milliseconds after which an unchanged scene is analysed anyway.", 5000, 100, 600000);
+  settings.add_integer("analysis.recording-device-interval-ms",
+                       "Minimum milliseconds between recording device detector runs on a track, outside a "
+                       "suspicion or raised alert.",
+                       2000, 0, 600000);
+  settings.add_integer("analysis.dress-interval-ms",
+                       "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
+                       "raised alert.",
+                       30000, 0, 600000);
+  settings.add_number("analysis.dress-skin-rise",
+                      "Rise of the skin-coloured share of the frame's lower half (0 to 1) since the dress "
+                      "detector's last run that runs it early; 0 disables.",
+                      0.10, 0, 1);
+  settings.add_integer("analysis.full-pass-every",
+                       "The recording device detector looks at the whole frame every this many runs on a "
+                       "track, and between them only at the upper body of the person found last; 1 looks at "
+                       "the whole frame every run.",
+                       1, 1, 100);
 }
 
 void register_relay_settings(Settings& settings) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <opencv2/core.hpp>
+
 #include "analysis/dress_detector.h"
 #include "analysis/model_files.h"
 #include "analysis/recording_device_detector.h"
@@ -36,10 +38,18 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
 
   analysis::AnalysisConfig config;
   config.threads = setup.threads;
-  config.make_detectors = [models] {
+  config.sampler = setup.sampler;
+  // Each analysis thread runs its models on one core at a time. OpenCV's
+  // default would spread every inference over all cores, taking them from
+  // the relay's media workers. The setting is global to the process.
+  cv::setNumThreads(1);
+  analysis::DressOptions dress_options;
+  // Skips the classifier where it cannot change a decision.
+  dress_options.classifier_min_score = config.smoother.threshold;
+  config.make_detectors = [models, dress_options, recording_options = setup.recording_device] {
     std::vector<std::unique_ptr<analysis::Detector>> detectors;
-    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, analysis::RecordingDeviceOptions{}));
-    detectors.push_back(std::make_unique<analysis::DressDetector>(models, analysis::DressOptions{}));
+    detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, recording_options));
+    detectors.push_back(std::make_unique<analysis::DressDetector>(models, dress_options));
     return detectors;
   };
   config.on_alert = [on_alert = std::move(setup.on_alert)](const analysis::Alert& alert) {
@@ -62,6 +72,19 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   log::info("analysis", "analysis on", {{"models", models.string()}, {"threads", setup.threads}});
   return service;
+}
+
+void read_analysis_settings(const control::Settings& settings, AnalysisSetup& setup) {
+  analysis::FrameSamplerConfig& sampler = setup.sampler;
+  sampler.interval_ms = settings.get_integer("analysis.interval-ms");
+  sampler.scene_change_threshold = settings.get_number("analysis.scene-change-threshold");
+  sampler.max_unanalysed_ms = settings.get_integer("analysis.refresh-ms");
+  sampler.detector_interval_ms[static_cast<size_t>(analysis::DetectionKind::recording_device)] =
+      settings.get_integer("analysis.recording-device-interval-ms");
+  sampler.detector_interval_ms[static_cast<size_t>(analysis::DetectionKind::inappropriate_dress)] =
+      settings.get_integer("analysis.dress-interval-ms");
+  sampler.dress_skin_rise = static_cast<float>(settings.get_number("analysis.dress-skin-rise"));
+  setup.recording_device.full_pass_every = static_cast<int>(settings.get_integer("analysis.full-pass-every"));
 }
 
 std::string describe_alert(const analysis::Alert& alert) {

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "analysis/analysis_service.h"
+#include "analysis/recording_device_detector.h"
+#include "relay/control/settings.h"
 
 namespace sightline::cli {
 
@@ -18,7 +20,15 @@ struct AnalysisSetup {
   std::string models;
   int threads = 1;
   std::function<void(const analysis::Alert&)> on_alert;
+  // Sampling, detector cadence and the recording device detector's options
+  // (the analysis.* settings of serve).
+  analysis::FrameSamplerConfig sampler;
+  analysis::RecordingDeviceOptions recording_device;
 };
+
+// Copies the analysis.* sampling and detector settings registered by
+// control::register_service_settings into `setup`.
+void read_analysis_settings(const control::Settings& settings, AnalysisSetup& setup);
 
 std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup);
 

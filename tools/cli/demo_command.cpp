@@ -82,7 +82,9 @@ int run_demo(int argc, const char* const* argv) {
                                                          std::lock_guard lock(output_mutex);
                                                          std::printf("%s\n", describe_alert(alert).c_str());
                                                          std::fflush(stdout);
-                                                       }});
+                                                       },
+                                                       {},
+                                                       {}});
   if (settings.get_boolean("demo.analysis") && !analysis_service) {
     std::printf("analysis is off: run tools/models/import.sh to import the models\n");
   }

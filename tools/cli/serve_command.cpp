@@ -160,10 +160,13 @@ int run_serve(int argc, const char* const* argv) {
   call::Relay relay(config);
   RelayCallControl call_control(relay);
   policy::api::ConsoleHub console(staff_api, *store, store_mutex, call_control, clock);
-  std::unique_ptr<analysis::AnalysisService> analysis_service =
-      start_analysis(AnalysisSetup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
-                                   static_cast<int>(settings.get_integer("analysis.threads")),
-                                   [&console](const analysis::Alert& alert) { console.alert(console_alert(alert)); }});
+  AnalysisSetup analysis_setup{settings.get_boolean("analysis.enabled"), settings.get_string("analysis.models"),
+                               static_cast<int>(settings.get_integer("analysis.threads")),
+                               [&console](const analysis::Alert& alert) { console.alert(console_alert(alert)); },
+                               {},
+                               {}};
+  read_analysis_settings(settings, analysis_setup);
+  std::unique_ptr<analysis::AnalysisService> analysis_service = start_analysis(std::move(analysis_setup));
 
   call::RelayHooks hooks;
   hooks.media_tap = analysis_service.get();

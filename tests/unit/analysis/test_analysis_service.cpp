@@ -70,6 +70,7 @@ class ForemanSender {
 
 // A detector whose score is scripted by how many frames it has seen.
 struct Script {
+  DetectionKind kind = DetectionKind::recording_device;
   std::function<float(int)> score = [](int) { return 0.0F; };
   milliseconds delay{0};
   std::atomic<int> calls{0};
@@ -79,12 +80,12 @@ struct Script {
 class ScriptedDetector final : public Detector {
  public:
   explicit ScriptedDetector(Script& script) : script_(script) {}
-  DetectionKind kind() const override { return DetectionKind::recording_device; }
+  DetectionKind kind() const override { return script_.kind; }
   Detection detect(const FrameView& frame) override {
     if (script_.delay.count() > 0) std::this_thread::sleep_for(script_.delay);
     script_.last_pixels.store(frame.y);
     Detection detection;
-    detection.kind = DetectionKind::recording_device;
+    detection.kind = script_.kind;
     detection.score = script_.score(script_.calls.fetch_add(1));
     detection.box = Box{0.4F, 0.3F, 0.1F, 0.2F};
     return detection;
@@ -111,6 +112,8 @@ struct AlertLog {
 AnalysisConfig config_with(Script& script, AlertLog& log, int threads) {
   AnalysisConfig config;
   config.threads = threads;
+  // Every sample reaches the detector; DetectorCadence tests the intervals.
+  config.sampler.detector_interval_ms.fill(0);
   config.make_detectors = [&script] {
     std::vector<std::unique_ptr<Detector>> detectors;
     detectors.push_back(std::make_unique<ScriptedDetector>(script));
@@ -167,6 +170,45 @@ TEST(AnalysisService, SamplesOneFramePerSecond) {
   EXPECT_EQ(counters.frames_dropped, 0U);
   EXPECT_EQ(script.calls.load(), 5);
   EXPECT_TRUE(alerts.alerts.empty());
+}
+
+TEST(AnalysisService, RunsEachDetectorAtItsInterval) {
+  Script recording;
+  Script dress;
+  dress.kind = DetectionKind::inappropriate_dress;
+  AnalysisConfig config;
+  config.threads = 0;
+  config.sampler.scene_change_threshold = 0;
+  config.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 2000;
+  config.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::inappropriate_dress)] = 30000;
+  config.make_detectors = [&] {
+    std::vector<std::unique_ptr<Detector>> detectors;
+    detectors.push_back(std::make_unique<ScriptedDetector>(recording));
+    detectors.push_back(std::make_unique<ScriptedDetector>(dress));
+    return detectors;
+  };
+  std::string error;
+  auto service = AnalysisService::create(config, error);
+  ASSERT_NE(service, nullptr) << error;
+  const call::TapTrackHandle track = service->on_track_start(track_info("call-cadence"), nullptr);
+  ASSERT_NE(track, call::kNoTapTrack);
+
+  ForemanSender sender;
+  TimePoint now{seconds(1)};
+  play(*service, track, sender, 75, now);
+  // Padding packets push the last frames out of the assembler's reorder window.
+  for (uint16_t s = 0; s < 8; ++s) service->on_rtp(track, {static_cast<uint16_t>(60000 + s), 0, false, {}});
+  service->run_pending(now);
+
+  // Five samples in five seconds: the recording device detector on the
+  // first, third and fifth, the dress detector on the first only.
+  const AnalysisCounters counters = service->counters();
+  EXPECT_EQ(counters.frames_analysed, 3U);
+  EXPECT_EQ(counters.frames_not_due, 2U);
+  EXPECT_EQ(recording.calls.load(), 3);
+  EXPECT_EQ(dress.calls.load(), 1);
+  EXPECT_EQ(counters.detector_runs[static_cast<size_t>(DetectionKind::recording_device)], 3U);
+  EXPECT_EQ(counters.detector_runs[static_cast<size_t>(DetectionKind::inappropriate_dress)], 1U);
 }
 
 TEST(AnalysisService, AlertsOncePerEventAndClears) {

@@ -2,6 +2,7 @@
 // scene change skip on grey thumbnails.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "analysis/frame_sampler.h"
@@ -102,6 +103,175 @@ TEST(FrameSampler, BoostAnalysesUnchangedFrames) {
   sampler.note_suspicion(0);
   EXPECT_EQ(sampler.decide(267, still), SampleDecision::analyse);
   EXPECT_EQ(sampler.decide(533, still), SampleDecision::analyse);
+}
+
+}  // namespace
+}  // namespace sightline::analysis
+
+namespace sightline::analysis {
+namespace {
+
+constexpr uint32_t kRecordingBit = 1U << static_cast<uint32_t>(DetectionKind::recording_device);
+constexpr uint32_t kDressBit = 1U << static_cast<uint32_t>(DetectionKind::inappropriate_dress);
+
+// Runs the sampler over `to_ms - from_ms` of 15 fps frames and counts the
+// runs of each detector, as the analysis worker does.
+struct RunCounts {
+  int recording = 0;
+  int dress = 0;
+};
+
+RunCounts count_runs(FrameSampler& sampler, int64_t from_ms, int64_t to_ms, uint32_t active = 0) {
+  RunCounts counts;
+  for (int64_t t = from_ms; t < to_ms; t += kFrameMs15Fps) {
+    if (sampler.decide(t, SceneThumbnail{}) != SampleDecision::analyse) continue;
+    const uint32_t due = sampler.due_detectors(t, active, SceneThumbnail{});
+    sampler.note_detectors_run(due, t, SceneThumbnail{});
+    if ((due & kRecordingBit) != 0) ++counts.recording;
+    if ((due & kDressBit) != 0) ++counts.dress;
+  }
+  return counts;
+}
+
+FrameSamplerConfig cadence(int64_t recording_ms, int64_t dress_ms) {
+  FrameSamplerConfig config;
+  // No scene change skip, so that every second brings a sample.
+  config.scene_change_threshold = 0;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = recording_ms;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::inappropriate_dress)] = dress_ms;
+  return config;
+}
+
+TEST(DetectorCadence, EachDetectorKeepsItsInterval) {
+  FrameSampler sampler(cadence(3000, 30000));
+  const RunCounts counts = count_runs(sampler, 0, 60000);
+  // 15 fps frames are 66 ms apart here, so samples fall every 1056 ms and
+  // the recording device detector runs on every third: 19 times in 60 s.
+  // The dress detector runs at 0 and at the first sample after 30 s.
+  EXPECT_EQ(counts.recording, 19);
+  EXPECT_EQ(counts.dress, 2);
+}
+
+TEST(DetectorCadence, ZeroIntervalRunsOnEverySample) {
+  FrameSampler sampler(cadence(0, 0));
+  const RunCounts counts = count_runs(sampler, 0, 10000);
+  EXPECT_EQ(counts.recording, 10);
+  EXPECT_EQ(counts.dress, 10);
+}
+
+TEST(DetectorCadence, FirstSampleRunsEveryDetector) {
+  FrameSampler sampler(cadence(3000, 30000));
+  ASSERT_EQ(sampler.decide(5000, SceneThumbnail{}), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(5000, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
+}
+
+TEST(DetectorCadence, SuspicionRunsOnlyThatKindAtRaisedRate) {
+  FrameSampler sampler(cadence(3000, 30000));
+  count_runs(sampler, 0, 1000);
+  sampler.note_suspicion(DetectionKind::recording_device, 1000);
+  // Three seconds at four samples per second: 11 or 12 samples, each with
+  // the recording device detector, and the dress detector not before 30 s.
+  const RunCounts boosted = count_runs(sampler, 1000, 4000);
+  EXPECT_GE(boosted.recording, 11);
+  EXPECT_LE(boosted.recording, 12);
+  EXPECT_EQ(boosted.dress, 0);
+}
+
+TEST(DetectorCadence, RaisedAlertRunsOnEverySample) {
+  FrameSampler sampler(cadence(3000, 30000));
+  count_runs(sampler, 0, 1000);
+  // While a dress alert is raised, the dress detector runs on every sample,
+  // so that the alert clears as soon as the person is dressed.
+  const RunCounts active = count_runs(sampler, 1000, 11000, kDressBit);
+  EXPECT_EQ(active.dress, 10);
+  EXPECT_EQ(active.recording, 3);
+}
+
+TEST(DetectorCadence, UnrunDetectorStaysDue) {
+  FrameSampler sampler(cadence(3000, 30000));
+  ASSERT_EQ(sampler.decide(0, SceneThumbnail{}), SampleDecision::analyse);
+  // The frame was dropped (queue full), so nothing was recorded as run.
+  EXPECT_EQ(sampler.due_detectors(0, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
+  EXPECT_EQ(sampler.due_detectors(1000, 0, SceneThumbnail{}), kRecordingBit | kDressBit);
+  sampler.note_detectors_run(kRecordingBit, 1000, SceneThumbnail{});
+  EXPECT_EQ(sampler.due_detectors(2000, 0, SceneThumbnail{}), kDressBit);
+}
+
+TEST(DetectorCadence, SkinRiseRunsDressEarly) {
+  FrameSampler sampler(cadence(3000, 30000));
+  SceneThumbnail dressed;
+  dressed.lower_skin_fraction = 0.45f;  // A face filling the frame.
+  ASSERT_EQ(sampler.decide(0, dressed), SampleDecision::analyse);
+  sampler.note_detectors_run(sampler.due_detectors(0, 0, dressed), 0, dressed);
+
+  // The same skin a few seconds later: only the interval counts.
+  EXPECT_EQ(sampler.due_detectors(5000, 0, dressed), kRecordingBit);
+  SceneThumbnail slightly_more = dressed;
+  slightly_more.lower_skin_fraction = 0.50f;
+  EXPECT_EQ(sampler.due_detectors(5000, 0, slightly_more), kRecordingBit);
+
+  // Much more skin in the lower half: the dress detector runs now, and its
+  // new reference is this frame.
+  SceneThumbnail bare = dressed;
+  bare.lower_skin_fraction = 0.70f;
+  EXPECT_EQ(sampler.due_detectors(6000, 0, bare), kRecordingBit | kDressBit);
+  sampler.note_detectors_run(kRecordingBit | kDressBit, 6000, bare);
+  EXPECT_EQ(sampler.due_detectors(7000, 0, bare), 0U);
+}
+
+TEST(DetectorCadence, ChangeAfterStillSceneRunsRecordingDevice) {
+  FrameSamplerConfig config;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 5000;
+  FrameSampler sampler(config);
+  TestFrame plain;
+  TestFrame with_phone;
+  with_phone.fill_rectangle(140, 60, 40, 60, 230);
+  const SceneThumbnail still = make_thumbnail(plain.view());
+  const SceneThumbnail raised = make_thumbnail(with_phone.view());
+
+  ASSERT_EQ(sampler.decide(0, still), SampleDecision::analyse);
+  sampler.note_detectors_run(sampler.due_detectors(0, 0, still), 0, still);
+  ASSERT_EQ(sampler.decide(1000, still), SampleDecision::skip_unchanged);
+  // The phone appears 2 s after the last run, before the 5 s interval.
+  ASSERT_EQ(sampler.decide(2000, raised), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(2000, 0, raised), kRecordingBit);
+  sampler.note_detectors_run(kRecordingBit, 2000, raised);
+
+  // A scene that keeps changing waits for the interval.
+  ASSERT_EQ(sampler.decide(3000, still), SampleDecision::analyse);
+  EXPECT_EQ(sampler.due_detectors(3000, 0, still), 0U);
+}
+
+TEST(DetectorCadence, SkinRiseTriggerCanBeDisabled) {
+  FrameSamplerConfig config = cadence(3000, 30000);
+  config.dress_skin_rise = 0;
+  FrameSampler sampler(config);
+  sampler.note_detectors_run(kRecordingBit | kDressBit, 0, SceneThumbnail{});
+  SceneThumbnail bare;
+  bare.lower_skin_fraction = 0.9f;
+  EXPECT_EQ(sampler.due_detectors(1000, 0, bare), 0U);
+}
+
+TEST(SceneThumbnail, MeasuresLowerSkin) {
+  // An I420 frame whose chroma is skin coloured in the lower half only.
+  const int width = 320;
+  const int height = 180;
+  std::vector<uint8_t> luma(width * height, 120);
+  std::vector<uint8_t> cb((width / 2) * (height / 2), 128);
+  std::vector<uint8_t> cr((width / 2) * (height / 2), 128);
+  for (int y = height / 4; y < height / 2; ++y) {
+    for (int x = 0; x < width / 2; ++x) {
+      cb[static_cast<size_t>(y * (width / 2) + x)] = 105;
+      cr[static_cast<size_t>(y * (width / 2) + x)] = 150;
+    }
+  }
+  const FrameView frame{luma.data(), cb.data(), cr.data(), width, width / 2, width, height};
+  EXPECT_FLOAT_EQ(make_thumbnail(frame).lower_skin_fraction, 1.0f);
+
+  // Grey chroma everywhere: no skin.
+  std::fill(cb.begin(), cb.end(), 128);
+  std::fill(cr.begin(), cr.end(), 128);
+  EXPECT_FLOAT_EQ(make_thumbnail(frame).lower_skin_fraction, 0.0f);
 }
 
 }  // namespace
