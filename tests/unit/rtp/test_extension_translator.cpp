@@ -50,17 +50,16 @@ std::vector<uint8_t> make_packet(const std::vector<Element>& elements, bool two_
   return packet;
 }
 
-// Translates and parses the result back.
-std::vector<uint8_t> translate(std::vector<uint8_t>& input, const HeaderExtensionIds& from,
-                               const HeaderExtensionIds& to, std::string_view mid, RtpPacket& output) {
+// Translates into `buffer` and parses the result back into `output`, which views `buffer`.
+void translate(std::vector<uint8_t>& input, const HeaderExtensionIds& from, const HeaderExtensionIds& to,
+               std::string_view mid, std::vector<uint8_t>& buffer, RtpPacket& output) {
   RtpPacket packet;
   EXPECT_EQ(RtpPacket::parse(input, packet), RtpParseError::ok);
-  std::vector<uint8_t> buffer(1500, 0xEE);
+  buffer.assign(1500, 0xEE);
   const size_t size = translate_header_extensions(packet, from, to, mid, buffer);
   EXPECT_NE(size, 0u);
   buffer.resize(size);
   EXPECT_EQ(RtpPacket::parse(buffer, output), RtpParseError::ok);
-  return buffer;
 }
 
 std::vector<uint8_t> to_vector(ByteView view) { return std::vector<uint8_t>(view.begin(), view.end()); }
@@ -69,8 +68,9 @@ const std::vector<uint8_t> kPayload = {0x90, 0x80, 0x12, 0x34, 0x56, 0x78, 0x9A}
 
 TEST(ExtensionTranslator, FirefoxToChromiumIds) {
   auto input = make_packet({{3, {'1'}}, {4, {0x11, 0x22, 0x33}}, {7, {0x00, 0x2A}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  const std::vector<uint8_t> buffer = translate(input, kFirefoxVideo, kChromiumVideo, "1", output);
+  translate(input, kFirefoxVideo, kChromiumVideo, "1", buffer, output);
 
   EXPECT_EQ(output.extension_profile(), RtpPacket::kOneByteProfile);
   EXPECT_EQ(output.extension_count(), 3u);
@@ -89,16 +89,18 @@ TEST(ExtensionTranslator, FirefoxToChromiumIds) {
 
 TEST(ExtensionTranslator, MidTakesSubscriberValue) {
   auto input = make_packet({{3, {'0'}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, kFirefoxVideo, kChromiumVideo, "video", output);
+  translate(input, kFirefoxVideo, kChromiumVideo, "video", buffer, output);
   EXPECT_EQ(to_vector(output.find_extension(4)), (std::vector<uint8_t>{'v', 'i', 'd', 'e', 'o'}));
 }
 
 TEST(ExtensionTranslator, StreamIdsAndUnknownDropped) {
   // rid "h" (9), repaired rid (10) and toffset (5), which the relay does not negotiate.
   auto input = make_packet({{9, {'h'}}, {10, {'h'}}, {5, {0, 0, 1}}, {7, {0x01, 0x02}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, kFirefoxVideo, kChromiumVideo, "1", output);
+  translate(input, kFirefoxVideo, kChromiumVideo, "1", buffer, output);
   EXPECT_EQ(output.extension_count(), 1u);
   EXPECT_EQ(to_vector(output.find_extension(3)), (std::vector<uint8_t>{0x01, 0x02}));
 }
@@ -107,16 +109,18 @@ TEST(ExtensionTranslator, NotNegotiatedBySubscriberDropped) {
   HeaderExtensionIds subscriber = kChromiumVideo;
   subscriber.transport_cc = 0;
   auto input = make_packet({{7, {0x01, 0x02}}, {4, {1, 2, 3}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, kFirefoxVideo, subscriber, "1", output);
+  translate(input, kFirefoxVideo, subscriber, "1", buffer, output);
   EXPECT_EQ(output.extension_count(), 1u);
   EXPECT_TRUE(output.has_extension_id(2));
 }
 
 TEST(ExtensionTranslator, NoElementsLeftRemovesBlock) {
   auto input = make_packet({{9, {'q'}}}, false, kPayload, 4);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  const std::vector<uint8_t> buffer = translate(input, kFirefoxVideo, kChromiumVideo, "1", output);
+  translate(input, kFirefoxVideo, kChromiumVideo, "1", buffer, output);
   EXPECT_FALSE(output.has_extension());
   EXPECT_EQ(output.header_size(), RtpPacket::kFixedHeaderSize);
   EXPECT_EQ(to_vector(output.payload()), kPayload);
@@ -129,8 +133,9 @@ TEST(ExtensionTranslator, PaddingAndCsrcKept) {
   // Add one CSRC after the fixed header.
   input[0] = static_cast<uint8_t>(input[0] | 0x01);
   input.insert(input.begin() + 12, {0xAB, 0xCD, 0xEF, 0x01});
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, kFirefoxVideo, kChromiumVideo, "1", output);
+  translate(input, kFirefoxVideo, kChromiumVideo, "1", buffer, output);
   EXPECT_EQ(output.csrc_count(), 1);
   EXPECT_EQ(output.csrc(0), 0xABCDEF01u);
   EXPECT_EQ(to_vector(output.find_extension(2)), (std::vector<uint8_t>{1, 2, 3}));
@@ -142,8 +147,9 @@ TEST(ExtensionTranslator, HighIdUsesTwoByteForm) {
   HeaderExtensionIds subscriber = kChromiumVideo;
   subscriber.abs_send_time = 20;
   auto input = make_packet({{4, {1, 2, 3}}, {3, {'1'}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, kFirefoxVideo, subscriber, "1", output);
+  translate(input, kFirefoxVideo, subscriber, "1", buffer, output);
   EXPECT_EQ(output.extension_profile() & 0xFFF0, RtpPacket::kTwoByteProfile);
   EXPECT_EQ(to_vector(output.find_extension(20)), (std::vector<uint8_t>{1, 2, 3}));
   EXPECT_EQ(to_vector(output.find_extension(4)), (std::vector<uint8_t>{'1'}));
@@ -153,17 +159,19 @@ TEST(ExtensionTranslator, TwoByteInputToOneByte) {
   HeaderExtensionIds publisher = kFirefoxVideo;
   publisher.abs_send_time = 20;
   auto input = make_packet({{20, {1, 2, 3}}}, true, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
-  translate(input, publisher, kChromiumVideo, "1", output);
+  translate(input, publisher, kChromiumVideo, "1", buffer, output);
   EXPECT_EQ(output.extension_profile(), RtpPacket::kOneByteProfile);
   EXPECT_EQ(to_vector(output.find_extension(2)), (std::vector<uint8_t>{1, 2, 3}));
 }
 
 TEST(ExtensionTranslator, LongMidUsesTwoByteForm) {
   auto input = make_packet({{3, {'1'}}}, false, kPayload);
+  std::vector<uint8_t> buffer;
   RtpPacket output;
   const std::string mid(20, 'm');
-  translate(input, kFirefoxVideo, kChromiumVideo, mid, output);
+  translate(input, kFirefoxVideo, kChromiumVideo, mid, buffer, output);
   EXPECT_EQ(output.extension_profile() & 0xFFF0, RtpPacket::kTwoByteProfile);
   EXPECT_EQ(output.find_extension(4).size(), 20u);
 }
