@@ -357,9 +357,13 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
     format.rtx_payload_type = media.rtx_payload_type.value_or(0);
     format.clock_rate = media.clock_rate;
     format.mid = media.mid;
-    format.extension_ids = {media.extension_ids.mid,           media.extension_ids.rtp_stream_id,
-                            media.extension_ids.repaired_rtp_stream_id, media.extension_ids.abs_send_time,
-                            media.extension_ids.transport_cc,  media.extension_ids.audio_level};
+    const sdp::ExtensionIds& ids = media.extension_ids;
+    format.extension_ids = {.mid = ids.mid,
+                            .rtp_stream_id = ids.rtp_stream_id,
+                            .repaired_rtp_stream_id = ids.repaired_rtp_stream_id,
+                            .abs_send_time = ids.abs_send_time,
+                            .transport_cc = ids.transport_cc,
+                            .audio_level = ids.audio_level};
   }
   setup.audio_ssrc = audio_ssrc;
   setup.video_ssrc = video_ssrc;
