@@ -25,7 +25,7 @@ packages=(
   libsqlite3-dev libhowardhinnant-date-dev tzdata
   libpq-dev postgresql libsodium-dev
   libopencv-dev python3-onnx python3-protobuf python3-numpy
-  nodejs chromium
+  nodejs chromium firefox-esr
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg xz-utils strace
   iproute2

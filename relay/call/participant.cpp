@@ -140,19 +140,20 @@ void Participant::forward(const Participant& from, MediaType type, const rtp::Rt
   const uint16_t sequence_number = header->sequence_number;
   const uint32_t timestamp = header->timestamp;
   MutableByteView slot = transport_->begin_send();
-  const ByteView source = packet.data();
-  if (slot.size() < source.size()) return;
-
-  // Rewrite the fixed header in the copy: SSRC, sequence number, timestamp
-  // and payload type of this leg, marker bit kept.
-  std::memcpy(slot.data(), source.data(), source.size());
+  // Copy with the header extensions under this leg's ids, then rewrite the
+  // fixed header: SSRC, sequence number, timestamp and payload type of this
+  // leg, marker bit kept.
+  const MediaFormat& publisher_format = type == MediaType::audio ? from.setup().audio : from.setup().video;
+  const size_t size =
+      rtp::translate_header_extensions(packet, publisher_format.extension_ids, format.extension_ids, format.mid, slot);
+  if (size == 0) return;
   slot[1] = static_cast<uint8_t>((slot[1] & 0x80) | (out.payload_type & 0x7F));
   store_be16(slot.data() + 2, sequence_number);
   store_be32(slot.data() + 4, timestamp);
   store_be32(slot.data() + 8, out.ssrc);
-  if (out.cache) out.cache->store(ByteView(slot.data(), source.size()), sequence_number, now);
+  if (out.cache) out.cache->store(ByteView(slot.data(), size), sequence_number, now);
 
-  if (!transport_->commit_send(source.size(), false)) return;
+  if (!transport_->commit_send(size, false)) return;
   ++packets_forwarded_;
   ++out.packets;
   out.octets += packet.payload().size();

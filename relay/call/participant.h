@@ -14,6 +14,7 @@
 #include "relay/call/media_tap.h"
 #include "relay/call/relay_counters.h"
 #include "relay/call/webrtc_transport.h"
+#include "relay/rtp/extension_translator.h"
 #include "relay/rtp/receive_statistics.h"
 #include "relay/rtp/retransmission_cache.h"
 #include "relay/rtp/stream_rewriter.h"
@@ -30,6 +31,10 @@ struct MediaFormat {
   // RTX payload type (RFC 4588) for video, 0 when none was negotiated.
   uint8_t rtx_payload_type = 0;
   uint32_t clock_rate = 0;
+  // The participant's media section and header extension ids: packets the
+  // relay sends it carry these, whatever ids their publisher chose.
+  std::string mid;
+  rtp::HeaderExtensionIds extension_ids;
 };
 
 struct ParticipantSetup {

@@ -367,6 +367,12 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
               {{"call", session.call_id}, {"participant", session.participant_id}, {"reason", answer.error}});
     return;
   }
+  // A rejected section (port 0) leaves that track out of the call, so each one is logged with the reason.
+  for (const sdp::RejectedSection& rejected : answer.rejected) {
+    log::warn("signalling", "offer section rejected",
+              {{"call", session.call_id}, {"participant", session.participant_id}, {"mid", rejected.mid},
+               {"index", rejected.index}, {"reason", rejected.reason}});
+  }
 
   ParticipantSetup setup;
   setup.call_id = session.call_id;
@@ -387,6 +393,14 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
     format.payload_type = media.payload_type;
     format.rtx_payload_type = media.rtx_payload_type.value_or(0);
     format.clock_rate = media.clock_rate;
+    format.mid = media.mid;
+    const sdp::ExtensionIds& ids = media.extension_ids;
+    format.extension_ids = {.mid = ids.mid,
+                            .rtp_stream_id = ids.rtp_stream_id,
+                            .repaired_rtp_stream_id = ids.repaired_rtp_stream_id,
+                            .abs_send_time = ids.abs_send_time,
+                            .transport_cc = ids.transport_cc,
+                            .audio_level = ids.audio_level};
   }
   setup.audio_ssrc = audio_ssrc;
   setup.video_ssrc = video_ssrc;

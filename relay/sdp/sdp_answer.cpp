@@ -59,11 +59,12 @@ const Codec* find_main_codec(const MediaDescription& section) {
 std::optional<std::string> rejection_reason(const MediaDescription& section, const Group* bundle, bool accepted_before) {
   if (section.kind == MediaKind::application) return "data channels are not supported";
   if (section.kind == MediaKind::unknown) return "media kind \"" + section.kind_name + "\" is not supported";
-  if (section.port == 0) return "the offer disabled the section with port 0";
+  if (section.port == 0 && !section.bundle_only) return "the offer disabled the section with port 0";
   if (section.protocol.find("SAVPF") == std::string::npos) {
     return "protocol " + section.protocol + " is not DTLS-SRTP (UDP/TLS/RTP/SAVPF)";
   }
   if (section.mid.empty()) return "the section has no a=mid, so it cannot be bundled";
+  if (section.bundle_only && bundle == nullptr) return "the section is a=bundle-only but the offer has no BUNDLE group";
   if (bundle != nullptr && std::find(bundle->mids.begin(), bundle->mids.end(), section.mid) == bundle->mids.end()) {
     return "the section is not in the offer's BUNDLE group";
   }
@@ -345,6 +346,10 @@ AnswerResult build_answer(const SessionDescription& offer, const LocalEndpoint& 
     const MediaDescription& section = offer.media[i];
     reasons.push_back(rejection_reason(section, bundle, tagged_index.has_value()));
     if (reasons.back()) continue;
+    if (!tagged_index && section.bundle_only) {
+      return fail(describe_section(section, i) +
+                  " is a=bundle-only but no section before it carries the BUNDLE transport");
+    }
     if (!section.rtcp_mux) {
       return fail(describe_section(section, i) + " has no a=rtcp-mux; the relay needs RTP and RTCP on one port");
     }

@@ -312,6 +312,8 @@ AttributeError Parser::parse_media_attribute(std::string_view name, std::string_
     media.rtcp_rsize = true;
   } else if (name == "end-of-candidates") {
     media.end_of_candidates = true;
+  } else if (name == "bundle-only") {
+    media.bundle_only = true;
   } else if (name == "rtpmap") {
     error = parse_rtpmap(value, media);
   } else if (name == "fmtp") {

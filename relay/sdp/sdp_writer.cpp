@@ -154,6 +154,7 @@ void write_media(Writer& writer, const MediaDescription& media) {
 
   for (const Candidate& candidate : media.candidates) writer.attribute("candidate", format_candidate(candidate));
   if (media.end_of_candidates) writer.attribute("end-of-candidates");
+  if (media.bundle_only) writer.attribute("bundle-only");
   write_transport(writer, media);
   if (!media.mid.empty()) writer.attribute("mid", media.mid);
   if (media.extmap_allow_mixed) writer.attribute("extmap-allow-mixed");

@@ -170,6 +170,10 @@ struct MediaDescription {
   bool rtcp_rsize = false;
   bool extmap_allow_mixed = false;
   bool end_of_candidates = false;
+  // a=bundle-only (RFC 8843 section 6): port 0 here means "only inside the
+  // BUNDLE transport", not "disabled". Firefox marks every section but the
+  // first this way when the page asks for bundlePolicy max-bundle.
+  bool bundle_only = false;
 
   std::vector<Codec> codecs;  // in m= line order for RTP sections
   std::vector<RtcpFeedback> feedback_all;  // a=rtcp-fb:* applies to every codec

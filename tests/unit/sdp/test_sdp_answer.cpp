@@ -43,6 +43,21 @@ SessionDescription parse_file(const std::string& path) {
   return description;
 }
 
+// An offer from the repository's own test data.
+SessionDescription parse_repository_file(const std::string& relative_path) {
+  std::ifstream file(std::string(SIGHTLINE_SOURCE_DIR) + "/tests/data/" + relative_path, std::ios::binary);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  SessionDescription description;
+  const ParseResult result = parse_sdp(contents.str(), description);
+  EXPECT_TRUE(result.ok) << relative_path << ": " << result.describe();
+  return description;
+}
+
+// Firefox 153 ESR's offer from the call page (bundlePolicy max-bundle,
+// trickle complete): the video section has port 0 and a=bundle-only.
+const char* const kFirefoxMaxBundleOffer = "sdp/firefox-153-offer-max-bundle.sdp";
+
 // Answers the offer, writes the answer and parses it back.
 SessionDescription answer_and_reparse(const SessionDescription& offer, AnswerResult& result,
                                       const LocalEndpoint& local = relay_endpoint()) {
@@ -395,6 +410,87 @@ TEST(SdpAnswer, NoBundleGroupUsesFirstSection) {
   EXPECT_EQ(answer.media[1].port, 0);
   ASSERT_EQ(result.media.size(), 1u);
   EXPECT_EQ(result.rejected[0].reason, "the offer has no BUNDLE group, so only its first section is used");
+}
+
+TEST(SdpAnswer, FirefoxBundleOnlyAccepted) {
+  const SessionDescription offer = parse_repository_file(kFirefoxMaxBundleOffer);
+  ASSERT_EQ(offer.media.size(), 2u);
+  ASSERT_EQ(offer.media[1].port, 0);
+  ASSERT_TRUE(offer.media[1].bundle_only);
+
+  AnswerResult result;
+  const SessionDescription answer = answer_and_reparse(offer, result);
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_TRUE(result.rejected.empty());
+  ASSERT_NE(answer.bundle_group(), nullptr);
+  EXPECT_EQ(answer.bundle_group()->mids, (std::vector<std::string>{"0", "1"}));
+
+  // The answer gives the video section the relay's port and no a=bundle-only
+  // (JSEP section 5.3.1), and negotiates it like any other section.
+  ASSERT_EQ(answer.media.size(), 2u);
+  const MediaDescription& video = answer.media[1];
+  EXPECT_EQ(video.port, 40000);
+  EXPECT_FALSE(video.bundle_only);
+  EXPECT_EQ(video.direction, Direction::sendrecv);
+  ASSERT_FALSE(video.codecs.empty());
+  EXPECT_EQ(video.codecs[0].name, "VP8");
+
+  ASSERT_EQ(result.media.size(), 2u);
+  EXPECT_EQ(result.media[1].kind, MediaKind::video);
+  EXPECT_EQ(result.media[1].payload_type, 120);
+  EXPECT_EQ(result.media[1].rtx_payload_type, 124);
+  ASSERT_EQ(result.media[1].remote_streams.size(), 1u);
+  EXPECT_EQ(result.media[1].remote_streams[0].ssrc, 880371289u);
+  EXPECT_EQ(result.media[1].remote_streams[0].rtx_ssrc, 1168944656u);
+
+  // The transport comes from the audio section, the one with a port.
+  EXPECT_EQ(result.remote_ice_ufrag, "b267dd88");
+  ASSERT_EQ(result.remote_candidates.size(), 4u);
+  EXPECT_EQ(result.remote_candidates[0].address, "fa5c122d-0d4a-437e-accf-81119654ff61.local");
+}
+
+TEST(SdpAnswer, BundleOnlyOutsideGroupRejected) {
+  SessionDescription offer = parse_repository_file(kFirefoxMaxBundleOffer);
+  offer.groups[0].mids = {"0"};
+  AnswerResult result;
+  const SessionDescription answer = answer_and_reparse(offer, result);
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(answer.media[1].port, 0);
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].mid, "1");
+  EXPECT_EQ(result.rejected[0].reason, "the section is not in the offer's BUNDLE group");
+}
+
+TEST(SdpAnswer, BundleOnlyWithoutGroupRejected) {
+  SessionDescription offer = parse_repository_file(kFirefoxMaxBundleOffer);
+  offer.groups.clear();
+  AnswerResult result;
+  const SessionDescription answer = answer_and_reparse(offer, result);
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(answer.media[1].port, 0);
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].reason, "the section is a=bundle-only but the offer has no BUNDLE group");
+}
+
+TEST(SdpAnswer, PortZeroWithoutBundleOnlyRejected) {
+  SessionDescription offer = parse_repository_file(kFirefoxMaxBundleOffer);
+  offer.media[1].bundle_only = false;
+  AnswerResult result;
+  answer_and_reparse(offer, result);
+  ASSERT_TRUE(result.ok) << result.error;
+  ASSERT_EQ(result.rejected.size(), 1u);
+  EXPECT_EQ(result.rejected[0].reason, "the offer disabled the section with port 0");
+}
+
+TEST(SdpAnswer, BundleOnlyFirstSectionFails) {
+  // No section carries the BUNDLE transport when the first bundled one is bundle-only.
+  SessionDescription offer = parse_repository_file(kFirefoxMaxBundleOffer);
+  offer.media[0].port = 0;
+  offer.media[0].bundle_only = true;
+  const AnswerResult result = build_answer(offer, relay_endpoint());
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.error,
+            "media section mid 0 is a=bundle-only but no section before it carries the BUNDLE transport");
 }
 
 }  // namespace

@@ -342,5 +342,18 @@ TEST(SdpWriter, SessionLinesFirst) {
   EXPECT_NE(written.find("a=fmtp:101 0-15\r\n"), std::string::npos);
 }
 
+TEST(SdpParser, BundleOnlyRoundTrip) {
+  const std::string text = kOfferHead + "a=bundle-only\r\n";
+  SessionDescription description;
+  ASSERT_TRUE(parse_sdp(text, description).ok);
+  ASSERT_EQ(description.media.size(), 1u);
+  EXPECT_TRUE(description.media[0].bundle_only);
+  EXPECT_TRUE(description.media[0].other_attributes.empty());
+
+  SessionDescription reparsed;
+  ASSERT_TRUE(parse_sdp(write_sdp(description), reparsed).ok);
+  EXPECT_TRUE(reparsed.media[0].bundle_only);
+}
+
 }  // namespace
 }  // namespace sightline::sdp
