@@ -73,7 +73,7 @@ void register_service_settings(Settings& settings) {
   settings.add_integer("analysis.recording-device-interval-ms",
                        "Minimum milliseconds between recording device detector runs on a track, outside a "
                        "suspicion or raised alert.",
-                       2000, 0, 600000);
+                       1000, 0, 600000);
   settings.add_integer("analysis.dress-interval-ms",
                        "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
                        "raised alert.",

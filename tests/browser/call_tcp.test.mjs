@@ -110,6 +110,7 @@ function startRelay(binary, sourceDir, artifactDir, dataDir) {
     '--media.tcp=true',
     '--control.tls=true',
     '--admission.require-token=false',
+    '--calls.id-check=false',
     '--analysis.enabled=false',
     '--data.directory', dataDir,
     '--web.root', path.join(sourceDir, 'web'),
