@@ -399,6 +399,9 @@ struct ConsoleHub::Impl {
     int64_t id = 0;
     {
       std::lock_guard store_lock(store_mutex);
+      if (const auto open = find_open_welfare_check(store, booking.centre_id, call_id)) {
+        throw Refused{"Welfare check " + std::to_string(open->id) + " for this call is already open."};
+      }
       id = request_welfare_check(store, booking.centre_id, booking.detained_individual_id, booking.booking_id,
                                  call_id, note, officer.account.username, clock.now());
     }

@@ -383,6 +383,20 @@ async function checkLiveCall(links, sides) {
   });
   for (const side of pair) await screenshot(side.page, `call-${side.role}`);
   console.log(`booked call live: ${JSON.stringify(later)}`);
+
+  // A reloaded page returns to the call with the rejoin ticket its first
+  // join received, although its join link has been used.
+  const caller = pair[1];
+  await caller.page.reload();
+  const rejoinDeadline = Date.now() + FIRST_FRAME_TIMEOUT_MS;
+  for (;;) {
+    const entry = await sample(caller);
+    if (entry.state === 'live' && entry.framesDecoded > 0) break;
+    assert.notEqual(entry.state, 'rejected', 'the reloaded caller page was rejected');
+    if (Date.now() > rejoinDeadline) throw new Error(`the reloaded caller page did not return to the call: ${JSON.stringify(entry)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await screenshot(caller.page, 'call-caller-rejoined');
 }
 
 // A 3-day suspension made on the page is listed with its written notice. An

@@ -265,6 +265,8 @@ TEST_F(ConsoleHubTest, EndFilesReportWithAlerts) {
   EXPECT_FALSE(control.of_type(officer, "alert-removed").empty());
   const json welfare = send_message(officer, {{"type", "welfare"}, {"call", call_a}, {"note", "upset"}});
   ASSERT_TRUE(welfare["ok"].get<bool>()) << welfare.dump();
+  EXPECT_FALSE(send_message(officer, {{"type", "welfare"}, {"call", call_a}})["ok"].get<bool>())
+      << "a second open welfare check for the same call";
   const auto checks = list_welfare_checks(*store, centre_a, true);
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_EQ(checks[0].detained_individual_id, person_a);
