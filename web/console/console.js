@@ -208,9 +208,23 @@ function button(text, className, onClick) {
 }
 
 function render() {
-  renderAlerts();
-  renderCalls();
+  keepFocus(renderAlerts);
+  keepFocus(renderCalls);
   renderPanel();
+}
+
+// Runs a render that rebuilds a list, then puts keyboard focus back on the
+// same button of the same alert or call, so that an update arriving while an
+// officer tabs through the list does not lose their place.
+function keepFocus(renderList) {
+  const focused = document.activeElement;
+  const item = focused?.closest?.('[data-alert], [data-call]');
+  const key = item ? { alert: item.dataset.alert, call: item.dataset.call, text: focused.textContent } : null;
+  renderList();
+  if (!key || document.activeElement !== document.body) return;
+  const selector = key.alert ? `[data-alert="${key.alert}"]` : `[data-call="${key.call}"]`;
+  const again = [...document.querySelectorAll(`${selector} button`)].find((b) => b.textContent === key.text);
+  again?.focus();
 }
 
 function renderAlerts() {
