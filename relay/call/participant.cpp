@@ -3,6 +3,7 @@
 // keyframe request forwarding, and the relay's own RTCP reports on this leg.
 #include "relay/call/participant.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -26,6 +27,15 @@ constexpr milliseconds kKeyframeRequestInterval{300};
 constexpr size_t kVideoCacheSlots = 512;
 constexpr size_t kMaxRtcpBytes = 1200;
 constexpr size_t kMaxNackedPerPacket = 17 * 16;
+// Interval of transport-wide congestion feedback to a publisher. Chrome's
+// own receiver sends it every 50 to 250 ms depending on the bitrate.
+constexpr milliseconds kTransportFeedbackInterval{50};
+// REMB: the relay announces twice the measured receive rate, never less
+// than kRembFloorBps, so that the publisher's own estimate, not the relay,
+// limits the ramp-up while a sender that floods the relay is held back.
+constexpr uint64_t kRembFloorBps = 1'000'000;
+constexpr uint64_t kRembCeilingBps = 20'000'000;
+constexpr uint64_t kRembHeadroomFactor = 2;
 
 // RTP timestamp ticks elapsed in d at the given clock rate.
 uint32_t ticks(Duration d, uint32_t clock_rate) {
@@ -66,6 +76,14 @@ void Participant::on_transport_closed(WebRtcTransport&) {
 }
 
 void Participant::on_rtp(WebRtcTransport&, rtp::RtpPacket& packet, TimePoint now) {
+  // Every packet on the transport counts for congestion control, RTX and
+  // padding included, since the sender's estimator numbers them all.
+  receive_rate_.add(packet.size(), now);
+  if (setup_.transport_cc && setup_.extensions.transport_cc != 0) {
+    const ByteView sequence = packet.find_extension(setup_.extensions.transport_cc);
+    if (sequence.size() == 2) feedback_generator_.on_packet(load_be16(sequence.data()), now);
+  }
+
   const uint8_t payload_type = packet.payload_type();
   MediaType type;
   uint32_t clock_rate;
@@ -288,7 +306,43 @@ void Participant::send_reports(TimePoint now) {
   }
   if (!reported) writer.add_receiver_report(video_out_.ssrc, report_blocks);
   writer.add_sdes_cname(video_out_.ssrc, setup_.cname);
+  if (setup_.remb) {
+    std::array<uint32_t, 8> video_ssrcs{};
+    size_t video_count = 0;
+    for (const auto& stream : inbound_) {
+      if (stream->type == MediaType::video && video_count < video_ssrcs.size()) {
+        video_ssrcs[video_count++] = stream->statistics.ssrc();
+      }
+    }
+    if (video_count > 0) {
+      writer.add_remb(video_out_.ssrc, remb_bitrate(now), std::span<const uint32_t>(video_ssrcs.data(), video_count));
+    }
+  }
   transport_->send_rtcp(writer.data());
+}
+
+uint64_t Participant::remb_bitrate(TimePoint now) {
+  const uint64_t headroom = receive_rate_.rate_bps(now) * kRembHeadroomFactor;
+  return std::clamp(headroom, kRembFloorBps, kRembCeilingBps);
+}
+
+void Participant::send_transport_feedback() {
+  if (!feedback_generator_.has_pending()) return;
+  uint32_t media_ssrc = 0;
+  for (const auto& stream : inbound_) {
+    if (stream->type == MediaType::video || media_ssrc == 0) media_ssrc = stream->statistics.ssrc();
+    if (stream->type == MediaType::video) break;
+  }
+  std::array<uint8_t, kMaxRtcpBytes> buffer{};
+  rtp::RtcpWriter writer{MutableByteView(buffer)};
+  // A compound packet starts with a report (RFC 3550 section 6.1).
+  writer.add_receiver_report(video_out_.ssrc, {});
+  while (feedback_generator_.write_feedback(writer, video_out_.ssrc, media_ssrc) > 0) {
+    transport_->send_rtcp(writer.data());
+    counters_.transport_feedback_sent.add();
+    writer.clear();
+    writer.add_receiver_report(video_out_.ssrc, {});
+  }
 }
 
 void Participant::tick(TimePoint now) {
@@ -296,6 +350,10 @@ void Participant::tick(TimePoint now) {
   if (!transport_->connected()) return;
   if (tap_keyframe_ && tap_keyframe_->requested.exchange(false, std::memory_order_relaxed)) {
     if (request_keyframe(now)) counters_.keyframe_requests_forwarded.add();
+  }
+  if (setup_.transport_cc && (!next_feedback_ || now >= *next_feedback_)) {
+    send_transport_feedback();
+    next_feedback_ = now + kTransportFeedbackInterval;
   }
   if (!next_report_ || now >= *next_report_) {
     if (next_report_) send_reports(now);

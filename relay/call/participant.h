@@ -15,8 +15,11 @@
 #include "relay/call/relay_counters.h"
 #include "relay/call/webrtc_transport.h"
 #include "relay/rtp/receive_statistics.h"
+#include "relay/rtp/rate_meter.h"
 #include "relay/rtp/retransmission_cache.h"
 #include "relay/rtp/stream_rewriter.h"
+#include "relay/rtp/transport_feedback_generator.h"
+#include "relay/sdp/negotiated_media.h"
 
 namespace sightline::call {
 
@@ -44,6 +47,17 @@ struct ParticipantSetup {
   uint32_t audio_ssrc = 0;
   uint32_t video_ssrc = 0;
   std::string cname;
+  // Header extension ids of the BUNDLE transport, from the video section (or
+  // the audio section without video). RFC 8843 gives one URI the same id in
+  // every bundled section.
+  sdp::ExtensionIds extensions;
+  // RTCP feedback the participant's offer accepts: transport-wide
+  // congestion control feedback (RTPFB 15) and REMB.
+  bool transport_cc = false;
+  bool remb = false;
+  // Simulcast rids the participant publishes, lowest resolution first
+  // (see sdp::NegotiatedMedia::simulcast_rids); empty without simulcast.
+  std::vector<std::string> simulcast_rids;
   // The phase a call created by this participant starts in.
   CallPhase call_phase = CallPhase::live;
   // When set, this participant's video is offered to analysis. The tap
@@ -123,6 +137,10 @@ class Participant final : public TransportListener {
   OutboundStream* outbound_for_ssrc(uint32_t ssrc);
   void answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now);
   void send_reports(TimePoint now);
+  void send_transport_feedback();
+  // The bitrate the relay announces in REMB: a receiver-side ceiling that
+  // follows the measured receive rate with room to grow.
+  uint64_t remb_bitrate(TimePoint now);
 
   friend class ParticipantRtcpHandler;
 
@@ -131,6 +149,10 @@ class Participant final : public TransportListener {
   ParticipantSetup setup_;
   std::unique_ptr<WebRtcTransport> transport_;
   std::vector<std::unique_ptr<InboundStream>> inbound_;
+  // Congestion feedback to this participant as a publisher.
+  rtp::TransportFeedbackGenerator feedback_generator_;
+  rtp::RateMeter receive_rate_;
+  std::optional<TimePoint> next_feedback_;
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;

@@ -64,6 +64,7 @@ struct RelayCounters {
   Counter keyframe_requests_received;
   Counter keyframe_requests_forwarded;
   Counter keyframe_requests_suppressed;
+  Counter transport_feedback_sent;
   Counter stun_requests;
   Counter dtls_handshakes_completed;
   Counter dtls_handshakes_failed;
