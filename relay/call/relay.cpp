@@ -563,6 +563,12 @@ constexpr CounterMetric kCounterMetrics[] = {
      &RelayCounters::keyframe_requests_forwarded},
     {"sightline_transport_feedback_sent_total", "Transport-wide congestion feedback packets sent to publishers",
      &RelayCounters::transport_feedback_sent},
+    {"sightline_transport_feedback_received_total", "Transport-wide congestion feedback packets from subscribers",
+     &RelayCounters::transport_feedback_received},
+    {"sightline_layer_switches_total", "Simulcast layer switches on subscribers' video",
+     &RelayCounters::layer_switches},
+    {"sightline_layer_switch_keyframe_requests_total", "PLI sent to publishers for a pending layer switch",
+     &RelayCounters::layer_switch_keyframe_requests},
     {"sightline_dtls_handshakes_total", "DTLS handshakes completed", &RelayCounters::dtls_handshakes_completed},
     {"sightline_dtls_handshake_failures_total", "DTLS handshakes failed", &RelayCounters::dtls_handshakes_failed},
 };

@@ -10,49 +10,46 @@
 
 namespace sightline::rtp {
 
-// Counts bytes in ten 100 ms buckets and returns the rate over the last
-// second. The bucket being filled is included, so the rate rises at once.
+// Sums amounts (bytes, or packets) in ten 100 ms buckets and reports the sum
+// or rate over the last second. The bucket being filled is included, so the
+// rate rises at once.
 class RateMeter {
  public:
   static constexpr milliseconds kBucket{100};
   static constexpr size_t kBuckets = 10;
 
-  void add(size_t bytes, TimePoint now) {
-    advance(now);
-    buckets_[current_ % kBuckets] += bytes;
+  void add(uint64_t amount, TimePoint now) {
+    const int64_t index = bucket_index(now);
+    const size_t slot = static_cast<size_t>(index % static_cast<int64_t>(kBuckets));
+    if (indices_[slot] != index) {
+      indices_[slot] = index;
+      sums_[slot] = 0;
+    }
+    sums_[slot] += amount;
   }
 
-  // Bits per second over the last kBuckets * kBucket.
-  uint64_t rate_bps(TimePoint now) {
-    advance(now);
-    uint64_t bytes = 0;
-    for (uint64_t bucket : buckets_) bytes += bucket;
+  // Sum of the amounts added in the last kBuckets * kBucket.
+  uint64_t total(TimePoint now) const {
+    const int64_t index = bucket_index(now);
+    uint64_t sum = 0;
+    for (size_t slot = 0; slot < kBuckets; ++slot) {
+      if (indices_[slot] > index - static_cast<int64_t>(kBuckets) && indices_[slot] <= index) sum += sums_[slot];
+    }
+    return sum;
+  }
+
+  // Bits per second over the last second, taking the amounts as bytes.
+  uint64_t rate_bps(TimePoint now) const {
     constexpr uint64_t kWindowMs = kBuckets * static_cast<uint64_t>(kBucket.count());
-    return bytes * 8 * 1000 / kWindowMs;
+    return total(now) * 8 * 1000 / kWindowMs;
   }
 
  private:
-  // Empties the buckets that the time since the last call has passed over.
-  void advance(TimePoint now) {
-    const int64_t index = to_ms(now.time_since_epoch()) / kBucket.count();
-    if (!started_) {
-      started_ = true;
-      current_ = index;
-      return;
-    }
-    if (index <= current_) return;
-    const int64_t steps = index - current_;
-    if (steps >= static_cast<int64_t>(kBuckets)) {
-      buckets_.fill(0);
-    } else {
-      for (int64_t i = 1; i <= steps; ++i) buckets_[static_cast<size_t>(current_ + i) % kBuckets] = 0;
-    }
-    current_ = index;
-  }
+  static int64_t bucket_index(TimePoint now) { return to_ms(now.time_since_epoch()) / kBucket.count(); }
 
-  std::array<uint64_t, kBuckets> buckets_{};
-  int64_t current_ = 0;
-  bool started_ = false;
+  std::array<uint64_t, kBuckets> sums_{};
+  // The bucket number each slot holds, -1 when it holds none.
+  std::array<int64_t, kBuckets> indices_ = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 };
 
 }  // namespace sightline::rtp
