@@ -12,7 +12,7 @@ constexpr double kGrowthPerSecond = 1.08;
 constexpr double kHighLoss = 0.10;
 constexpr double kLowLoss = 0.02;
 constexpr milliseconds kLossCutInterval{300};
-// Fewer reports than this in a second say too little about loss.
+// Loss is judged only from at least this many reports in the last second.
 constexpr uint64_t kMinReportsForLoss = 10;
 // Weight of a new delay sample in the moving average, 1/16.
 constexpr int64_t kDelaySmoothingShift = 4;
