@@ -226,7 +226,15 @@ bool Participant::select_video(const rtp::RtpPacket& packet, const VideoPacketIn
 
   const uint64_t switches = layer_selector_.switch_count();
   if (layer_selector_.on_packet(layer_packet)) {
-    if (layer_selector_.switch_count() != switches) counters_.layer_switches.add();
+    if (layer_selector_.switch_count() != switches) {
+      counters_.layer_switches.add();
+      log::info("call", "layer switch",
+                {{"call", call_.id()}, {"participant", id()}, {"layer", static_cast<uint64_t>(video.layer)},
+                 {"temporal", static_cast<uint64_t>(layer_selector_.current_temporal())},
+                 {"estimate_bps", estimator_.estimate_bps()},
+                 {"queuing_delay_us", estimator_.queuing_delay_us()},
+                 {"loss", estimator_.loss_fraction()}});
+    }
     return true;
   }
   // A dropped picture of the layer being forwarded leaves no gap in the
