@@ -27,8 +27,8 @@ constexpr milliseconds kKeyframeRequestInterval{300};
 constexpr size_t kVideoCacheSlots = 512;
 constexpr size_t kMaxRtcpBytes = 1200;
 constexpr size_t kMaxNackedPerPacket = 17 * 16;
-// Interval of transport-wide congestion feedback to a publisher. Chrome's
-// own receiver sends it every 50 to 250 ms depending on the bitrate.
+// Interval of transport-wide congestion feedback to a publisher: short, so
+// that the sender's estimator reacts within a few frames.
 constexpr milliseconds kTransportFeedbackInterval{50};
 // REMB: the relay announces twice the measured receive rate, never less
 // than kRembFloorBps, so that the publisher's own estimate, not the relay,
@@ -40,7 +40,8 @@ constexpr uint64_t kRembHeadroomFactor = 2;
 constexpr milliseconds kLayerUpdateInterval{100};
 // Keyframe requests for a pending layer switch, per subscriber.
 constexpr milliseconds kSwitchKeyframeInterval{500};
-// A layer with no packet for this long is taken as paused by the publisher.
+// A layer that received less than this over the last second (that is,
+// nothing) is taken as paused by the publisher.
 constexpr uint64_t kActiveLayerMinBps = 1;
 
 // RTP timestamp ticks elapsed in d at the given clock rate.

@@ -71,8 +71,8 @@ struct ParticipantSetup {
   MediaTap* tap = nullptr;
 };
 
-// What the publisher's side learnt about one video packet, passed on to
-// every subscriber it is forwarded to.
+// Metadata of one video packet, parsed once on the publisher's side and
+// passed to every subscriber it is forwarded to.
 struct VideoPacketInfo {
   // The simulcast layer, 0 for the lowest or only one.
   size_t layer = 0;

@@ -19,8 +19,8 @@ const CALL_ID = 'simulcast-call';
 const SAMPLE_INTERVAL_MS = 250;
 const MAX_STALL_MS = 1000;
 const FIRST_FRAME_TIMEOUT_MS = 45_000;
-// Chrome's own estimate and the relay's estimate of the terminal both ramp up
-// from about 1 Mbit/s; the top layer needs a few seconds more than that.
+// Chrome's estimate of its uplink and the relay's estimate of the terminal
+// both start near 1 Mbit/s, so the top layer can take a few seconds.
 const TOP_LAYER_TIMEOUT_MS = 60_000;
 const SWITCH_DOWN_LIMIT_MS = 5000;
 const CAPPED_MS = 8000;
@@ -164,7 +164,7 @@ async function readMetric(port, name) {
 }
 
 async function main() {
-  assert.ok(process.getuid && process.getuid() === 0, 'this test needs root for ip netns and tc');
+  assert.equal(process.getuid?.(), 0, 'this test needs root for ip netns and tc');
   const workDir = mkdtempSync(path.join(tmpdir(), 'sightline-simulcast-'));
   const camera = makeCameraClip(workDir);
   const terminalCamera = path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m');
@@ -195,8 +195,8 @@ async function main() {
       return `https://${hostAddress}:${port}/call/?${query}`;
     };
 
-    // Chromium limits simulcast to two layers below 960x540 unless this
-    // field trial turns the limit off (Chromium 120 and later read it).
+    // WebRTC in Chromium caps the number of simulcast layers for small
+    // frames; this field trial lifts the cap, so 640x360 gets all three.
     const caller = await openBrowser({
       name: 'caller',
       video: camera,
@@ -245,12 +245,19 @@ async function main() {
       await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-restored.png') });
 
       const switches = (await readMetric(port, 'sightline_layer_switches_total')) - switchesBefore;
-      const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, longestStallMs: watch.longestStallMs,
+      const feedbackSent = await readMetric(port, 'sightline_transport_feedback_sent_total');
+      const feedbackReceived = await readMetric(port, 'sightline_transport_feedback_received_total');
+      const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, feedbackSent, feedbackReceived,
+        longestStallMs: watch.longestStallMs,
         cap: CAP, widths: watch.widths.map((entry) => entry.width) };
       writeFileSync(path.join(env.artifactDir, 'simulcast-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
       console.log(JSON.stringify({ ...summary, widths: undefined }));
 
       assert.ok(switches >= 2, `the relay counted ${switches} layer switches, expected at least 2`);
+      // Both directions of congestion control ran: feedback to the caller's
+      // Chrome, and feedback from the terminal's Chrome behind the estimate.
+      assert.ok(feedbackSent > 0, 'the relay sent no transport-wide feedback to the publishers');
+      assert.ok(feedbackReceived > 0, 'the relay received no transport-wide feedback from the subscribers');
       assert.ok(watch.longestStallMs <= MAX_STALL_MS,
         `the terminal's video froze for ${watch.longestStallMs} ms (limit ${MAX_STALL_MS} ms)`);
     } finally {
