@@ -44,14 +44,24 @@ class LayerSelector {
   static constexpr double kUpMargin = 1.2;
   // ... continuously for this long before the selector moves up.
   static constexpr milliseconds kUpHold{3000};
+  // Down at once when the path is congested, or the estimate is below this
+  // share of the target's bitrate.
+  static constexpr double kDownAtOnceShare = 0.7;
+  // A smaller shortfall must last this long. A key frame, which the relay
+  // itself requests on a switch, raises a layer's measured bitrate for up
+  // to a second, and must not send the subscriber straight back down.
+  static constexpr milliseconds kDownHold{1500};
 
-  // Picks the target from the estimate: down at once to the highest level
-  // that fits (the lowest level when none fits), up only as kUpMargin and
-  // kUpHold allow. A level is (spatial, temporal), ordered spatial first.
-  void update(uint64_t estimate_bps, std::span<const LayerBitrate> layers, TimePoint now);
+  // Picks the target from the estimate: down to the highest level that fits
+  // (the lowest level when none fits), as kDownAtOnceShare and kDownHold
+  // allow, and up as kUpMargin and kUpHold allow. A level is (spatial,
+  // temporal), ordered spatial first.
+  // `congested` is the estimator's report of queuing or loss on the path.
+  void update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers, TimePoint now);
 
   // Returns true when the packet is to be forwarded. A spatial switch takes
-  // effect at the first packet of a key frame of the target layer. Temporal
+  // effect at the first packet of a key frame of the target layer, and
+  // while a switch down waits, the old layer is thinned to TL0. Temporal
   // layers drop at once, at a picture start, and come back at a layer sync
   // picture or a key frame.
   bool on_packet(const LayerPacket& packet);
@@ -70,6 +80,7 @@ class LayerSelector {
   uint8_t current_temporal_ = kMaxTemporalLayers - 1;
   uint8_t target_temporal_ = kMaxTemporalLayers - 1;
   std::optional<TimePoint> up_since_;
+  std::optional<TimePoint> down_since_;
   uint64_t switch_count_ = 0;
 };
 

@@ -476,7 +476,8 @@ void Participant::update_layer_selection(TimePoint now) {
   const size_t count = source->layer_bitrates(now, layers);
   // Without transport-wide feedback there is no estimate: the top layer goes.
   const uint64_t estimate = transport_sequence_offset_ != 0 ? estimator_.estimate_bps() : rtp::SendSideEstimator::kMaxBps;
-  layer_selector_.update(estimate, std::span<const LayerBitrate>(layers.data(), count), now);
+  const bool congested = transport_sequence_offset_ != 0 && estimator_.congested();
+  layer_selector_.update(estimate, congested, std::span<const LayerBitrate>(layers.data(), count), now);
 
   if (!layer_selector_.switch_pending()) return;
   if (last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;

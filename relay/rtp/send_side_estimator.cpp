@@ -83,12 +83,15 @@ void SendSideEstimator::update_estimate(TimePoint now, size_t lost, size_t recei
 
   const bool loss_known = reports >= kMinReportsForLoss;
   const bool cut_allowed = !last_loss_cut_ || now - *last_loss_cut_ >= kLossCutInterval;
-  if (loss_known && loss_fraction_ > kHighLoss) {
+  const bool high_loss = loss_known && loss_fraction_ > kHighLoss;
+  const bool overuse = has_delay_ && queuing_delay_us() > to_us(kOveruseDelay);
+  congested_ = high_loss || overuse;
+  if (high_loss) {
     if (cut_allowed) {
       estimate *= 1.0 - 0.5 * loss_fraction_;
       last_loss_cut_ = now;
     }
-  } else if (has_delay_ && queuing_delay_us() > to_us(kOveruseDelay)) {
+  } else if (overuse) {
     // Queues are building: fall below what the path delivered.
     if (acknowledged > 0) estimate = std::min(estimate, kDelayBackoff * static_cast<double>(acknowledged));
   } else if (queuing_delay_us() < to_us(kUnderuseDelay) && loss_fraction_ < kLowLoss) {

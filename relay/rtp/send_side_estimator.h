@@ -46,6 +46,8 @@ class SendSideEstimator {
   // Smoothed queuing delay, for metrics and tests.
   int64_t queuing_delay_us() const { return smoothed_delay_us_ - min_delay_us_; }
   double loss_fraction() const { return loss_fraction_; }
+  // The last feedback showed queuing over kOveruseDelay or loss over 10%.
+  bool congested() const { return congested_; }
   uint64_t acknowledged_bps(TimePoint now) const { return acknowledged_.rate_bps(now); }
 
  private:
@@ -80,6 +82,7 @@ class SendSideEstimator {
   RateMeter lost_packets_;
   RateMeter reported_packets_;
   double loss_fraction_ = 0;
+  bool congested_ = false;
 };
 
 }  // namespace sightline::rtp

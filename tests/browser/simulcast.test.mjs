@@ -27,7 +27,7 @@ const CAPPED_MS = 8000;
 const SWITCH_UP_TIMEOUT_MS = 45_000;
 // Below the top layer (Chrome allows 640x360 up to 700 kbit/s) and above the
 // middle one (320x180, up to 200 kbit/s) plus audio.
-const CAP = { rate: '300kbit', burst: '12kb', latency: '150ms' };
+const CAP = { rate: '400kbit', burst: '12kb', latency: '150ms' };
 
 const suffix = String(process.pid % 100000);
 const namespace = `sltsim${suffix}`;
@@ -108,16 +108,23 @@ class FreezeWatch {
     this.lastFrames = -1;
     this.lastIncreaseMs = 0;
     this.widths = [];
+    // Gaps over half a second between new frames, with the test phase.
+    this.phase = 'start';
+    this.gaps = [];
   }
 
   async poll() {
     const entry = await sample(this.side);
     const now = Date.now();
+    // A stall is the time between two samples that show new frames, which
+    // overstates it by up to one sampling interval.
+    const gapMs = now - this.lastIncreaseMs;
+    if (this.lastFrames >= 0) this.longestStallMs = Math.max(this.longestStallMs, gapMs);
     if (entry.framesDecoded > this.lastFrames) {
+      if (this.lastFrames >= 0 && gapMs > 500) this.gaps.push({ phase: this.phase, gapMs, width: entry.frameWidth });
       this.lastFrames = entry.framesDecoded;
       this.lastIncreaseMs = now;
     }
-    this.longestStallMs = Math.max(this.longestStallMs, now - this.lastIncreaseMs);
     this.widths.push({ atMs: now, width: entry.frameWidth });
     return entry;
   }
@@ -227,6 +234,8 @@ async function main() {
     watch.longestStallMs = 0;
     const switchesBefore = await readMetric(port, 'sightline_layer_switches_total');
 
+    watch.gaps = [];
+    watch.phase = 'capped';
     capDownlink();
     let capped = true;
     try {
@@ -240,6 +249,7 @@ async function main() {
 
       liftCap();
       capped = false;
+      watch.phase = 'lifted';
       const upMs = await watch.until((entry) => entry.frameWidth >= topWidth * 0.8, SWITCH_UP_TIMEOUT_MS);
       assert.notEqual(upMs, null, `no switch back to the top layer within ${SWITCH_UP_TIMEOUT_MS} ms of lifting the cap`);
       await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-restored.png') });
@@ -248,7 +258,7 @@ async function main() {
       const feedbackSent = await readMetric(port, 'sightline_transport_feedback_sent_total');
       const feedbackReceived = await readMetric(port, 'sightline_transport_feedback_received_total');
       const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, feedbackSent, feedbackReceived,
-        longestStallMs: watch.longestStallMs,
+        longestStallMs: watch.longestStallMs, gaps: watch.gaps,
         cap: CAP, widths: watch.widths.map((entry) => entry.width) };
       writeFileSync(path.join(env.artifactDir, 'simulcast-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
       console.log(JSON.stringify({ ...summary, widths: undefined }));

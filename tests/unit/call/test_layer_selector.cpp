@@ -38,7 +38,7 @@ LayerPacket continuation(size_t spatial) {
 TEST(LayerSelector, StartsAtKeyframeOfTarget) {
   LayerSelector selector;
   const auto layers = three_layers();
-  selector.update(2'000'000, layers, TimePoint{});
+  selector.update(2'000'000, false, layers, TimePoint{});
   ASSERT_EQ(selector.target_spatial(), 2u);
   EXPECT_FALSE(selector.current_spatial().has_value());
   // Nothing goes out before the target layer's key frame, not even other layers.
@@ -56,11 +56,11 @@ TEST(LayerSelector, SwitchesDownOnlyAtKeyframe) {
   LayerSelector selector;
   const auto layers = three_layers();
   TimePoint now{};
-  selector.update(2'000'000, layers, now);
+  selector.update(2'000'000, false, layers, now);
   ASSERT_TRUE(selector.on_packet(frame(2, true)));
 
   // The estimate falls below the top layer: the target moves at once ...
-  selector.update(600'000, layers, now + milliseconds(100));
+  selector.update(600'000, false, layers, now + milliseconds(100));
   EXPECT_EQ(selector.target_spatial(), 1u);
   // ... but the old layer keeps flowing until the new one has a key frame.
   EXPECT_TRUE(selector.on_packet(frame(2, false)));
@@ -72,9 +72,69 @@ TEST(LayerSelector, SwitchesDownOnlyAtKeyframe) {
   EXPECT_EQ(selector.switch_count(), 1u);
 }
 
+TEST(LayerSelector, HoldsOnSmallShortfall) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  ASSERT_EQ(selector.target_spatial(), 2u);
+  // 1.3 Mbit/s is short of the top layer's 1.5, but not by much: a key
+  // frame's burst looks like this, so the selector waits.
+  const TimePoint start = now;
+  while (now - start < LayerSelector::kDownHold - milliseconds(100)) {
+    now += milliseconds(100);
+    selector.update(1'300'000, false, layers, now);
+    EXPECT_EQ(selector.target_spatial(), 2u);
+  }
+  now += milliseconds(200);
+  selector.update(1'300'000, false, layers, now);
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, CongestionSkipsHold) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  selector.update(2'000'000, false, layers, TimePoint{});
+  selector.update(1'300'000, true, layers, TimePoint{} + milliseconds(100));
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, BriefShortfallKeepsLayer) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 5; ++i) selector.update(1'300'000, false, layers, now += milliseconds(100));
+    selector.update(2'000'000, false, layers, now += milliseconds(100));
+  }
+  EXPECT_EQ(selector.target_spatial(), 2u);
+}
+
+TEST(LayerSelector, ThinsOldLayerWhileSwitchingDown) {
+  LayerSelector selector;
+  auto layers = three_layers();
+  for (auto& layer : layers) layer.temporal_layers = 3;
+  selector.update(2'000'000, false, layers, TimePoint{});
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+  LayerPacket tl1 = frame(2, false);
+  tl1.tid = 1;
+  EXPECT_TRUE(selector.on_packet(tl1));
+
+  selector.update(600'000, true, layers, TimePoint{} + milliseconds(100));
+  ASSERT_TRUE(selector.switch_pending());
+  // The old layer's TL0 pictures still flow, its TL1 and TL2 do not.
+  EXPECT_FALSE(selector.on_packet(tl1));
+  EXPECT_TRUE(selector.on_packet(frame(2, false)));
+  EXPECT_TRUE(selector.on_packet(frame(1, true)));
+  LayerPacket new_tl1 = frame(1, false);
+  new_tl1.tid = 1;
+  EXPECT_TRUE(selector.on_packet(new_tl1));
+}
+
 TEST(LayerSelector, FallsToLowestWhenNothingFits) {
   LayerSelector selector;
-  selector.update(10'000, three_layers(), TimePoint{});
+  selector.update(10'000, false, three_layers(), TimePoint{});
   EXPECT_EQ(selector.target_spatial(), 0u);
 }
 
@@ -82,13 +142,13 @@ TEST(LayerSelector, GoesUpOnlyAfterHoldWithMargin) {
   LayerSelector selector;
   const auto layers = three_layers();
   TimePoint now{};
-  selector.update(600'000, layers, now);
+  selector.update(600'000, false, layers, now);
   ASSERT_EQ(selector.target_spatial(), 1u);
 
   // Above the top layer's bitrate but within the margin: no move.
   for (int i = 0; i < 50; ++i) {
     now += milliseconds(100);
-    selector.update(1'600'000, layers, now);
+    selector.update(1'600'000, false, layers, now);
   }
   EXPECT_EQ(selector.target_spatial(), 1u);
 
@@ -96,11 +156,11 @@ TEST(LayerSelector, GoesUpOnlyAfterHoldWithMargin) {
   const TimePoint start = now;
   while (now - start < LayerSelector::kUpHold - milliseconds(100)) {
     now += milliseconds(100);
-    selector.update(2'000'000, layers, now);
+    selector.update(2'000'000, false, layers, now);
     EXPECT_EQ(selector.target_spatial(), 1u);
   }
   now += milliseconds(200);
-  selector.update(2'000'000, layers, now);
+  selector.update(2'000'000, false, layers, now);
   EXPECT_EQ(selector.target_spatial(), 2u);
 }
 
@@ -108,16 +168,16 @@ TEST(LayerSelector, DipRestartsHold) {
   LayerSelector selector;
   const auto layers = three_layers();
   TimePoint now{};
-  selector.update(600'000, layers, now);
+  selector.update(600'000, false, layers, now);
   for (int i = 0; i < 25; ++i) {
     now += milliseconds(100);
-    selector.update(2'000'000, layers, now);
+    selector.update(2'000'000, false, layers, now);
   }
   now += milliseconds(100);
-  selector.update(1'000'000, layers, now);  // a dip, still enough for layer 1
+  selector.update(1'000'000, false, layers, now);  // a dip, still enough for layer 1
   for (int i = 0; i < 25; ++i) {
     now += milliseconds(100);
-    selector.update(2'000'000, layers, now);
+    selector.update(2'000'000, false, layers, now);
   }
   EXPECT_EQ(selector.target_spatial(), 1u);
 }
@@ -125,12 +185,12 @@ TEST(LayerSelector, DipRestartsHold) {
 TEST(LayerSelector, SkipsPausedLayer) {
   LayerSelector selector;
   auto layers = three_layers();
-  selector.update(2'000'000, layers, TimePoint{});
+  selector.update(2'000'000, false, layers, TimePoint{});
   ASSERT_TRUE(selector.on_packet(frame(2, true)));
   // The publisher stops sending its top layer.
   layers[2].active = false;
   layers[2].cumulative_bps.fill(0);
-  selector.update(2'000'000, layers, TimePoint{} + milliseconds(100));
+  selector.update(2'000'000, false, layers, TimePoint{} + milliseconds(100));
   EXPECT_EQ(selector.target_spatial(), 1u);
 }
 
@@ -142,7 +202,7 @@ TEST(LayerSelector, ThinsTemporalLayers) {
   layers[0].temporal_layers = 3;
   layers[0].cumulative_bps = {200'000, 300'000, 450'000, 450'000};
   TimePoint now{};
-  selector.update(1'000'000, layers, now);
+  selector.update(1'000'000, false, layers, now);
   ASSERT_TRUE(selector.on_packet(frame(0, true)));
 
   LayerPacket tl2 = frame(0, false);
@@ -152,15 +212,16 @@ TEST(LayerSelector, ThinsTemporalLayers) {
   LayerPacket tl0 = frame(0, false);
   EXPECT_TRUE(selector.on_packet(tl2));
 
-  // 320 kbit/s carries TL0 and TL1 only: TL2 pictures are dropped.
-  selector.update(320'000, layers, now += milliseconds(100));
+  // 300 kbit/s carries TL0 and TL1 only, and is far enough below the whole
+  // stream's 450 that TL2 pictures are dropped at once.
+  selector.update(300'000, false, layers, now += milliseconds(100));
   EXPECT_FALSE(selector.on_packet(tl2));
   EXPECT_TRUE(selector.on_packet(tl1));
   EXPECT_TRUE(selector.on_packet(tl0));
   EXPECT_FALSE(selector.switch_pending());
 
   // Back up after the hold: TL2 returns only at a TL2 layer sync picture.
-  for (int i = 0; i < 40; ++i) selector.update(1'000'000, layers, now += milliseconds(100));
+  for (int i = 0; i < 40; ++i) selector.update(1'000'000, false, layers, now += milliseconds(100));
   EXPECT_FALSE(selector.on_packet(tl2));
   LayerPacket sync = tl2;
   sync.layer_sync = true;

@@ -72,6 +72,7 @@ TEST(SendSideEstimator, GrowsOnClearPath) {
   EXPECT_GT(path.estimator.estimate_bps(), SendSideEstimator::kInitialBps * 13 / 10);
   EXPECT_LT(path.estimator.queuing_delay_us(), 5'000);
   EXPECT_EQ(path.estimator.loss_fraction(), 0.0);
+  EXPECT_FALSE(path.estimator.congested());
 }
 
 TEST(SendSideEstimator, CutsOnDelayGrowth) {
@@ -85,6 +86,7 @@ TEST(SendSideEstimator, CutsOnDelayGrowth) {
     return milliseconds(30 + (index - first));
   }, no_loss());
   EXPECT_GT(path.estimator.queuing_delay_us(), 60'000);
+  EXPECT_TRUE(path.estimator.congested());
   // Below what the path delivered in the last second, 1.6 Mbit/s.
   EXPECT_LT(path.estimator.estimate_bps(), before);
   EXPECT_LE(path.estimator.estimate_bps(), 1'600'000u * 9 / 10);
@@ -97,6 +99,7 @@ TEST(SendSideEstimator, CutsOnLoss) {
   // Every fourth packet lost.
   path.run(seconds(2), constant_delay(), [](int64_t index) { return index % 4 == 0; });
   EXPECT_NEAR(path.estimator.loss_fraction(), 0.25, 0.05);
+  EXPECT_TRUE(path.estimator.congested());
   // Cut by an eighth at most every 300 ms while 25% is lost.
   EXPECT_LT(path.estimator.estimate_bps(), before * 6 / 10);
 }
