@@ -29,7 +29,7 @@ struct LayerBitrate {
   std::array<uint64_t, kMaxTemporalLayers> cumulative_bps{};
 };
 
-// What the selector needs to know about one packet of the publisher it follows.
+// Properties of one packet of the followed publisher that the selector uses.
 struct LayerPacket {
   size_t spatial = 0;
   bool keyframe_start = false;  // first packet of a key frame

@@ -2,6 +2,7 @@
 // packet is constant time and never allocates.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -28,20 +29,22 @@ class RateMeter {
     sums_[slot] += amount;
   }
 
-  // Sum of the amounts added in the last kBuckets * kBucket.
-  uint64_t total(TimePoint now) const {
+  // Sum of the amounts added in the last `buckets` buckets (at most
+  // kBuckets), the one being filled included.
+  uint64_t total(TimePoint now, size_t buckets = kBuckets) const {
     const int64_t index = bucket_index(now);
+    const int64_t oldest = index - static_cast<int64_t>(std::min(buckets, kBuckets));
     uint64_t sum = 0;
     for (size_t slot = 0; slot < kBuckets; ++slot) {
-      if (indices_[slot] > index - static_cast<int64_t>(kBuckets) && indices_[slot] <= index) sum += sums_[slot];
+      if (indices_[slot] > oldest && indices_[slot] <= index) sum += sums_[slot];
     }
     return sum;
   }
 
-  // Bits per second over the last second, taking the amounts as bytes.
-  uint64_t rate_bps(TimePoint now) const {
-    constexpr uint64_t kWindowMs = kBuckets * static_cast<uint64_t>(kBucket.count());
-    return total(now) * 8 * 1000 / kWindowMs;
+  // Bits per second over the last `buckets` buckets, taking the amounts as bytes.
+  uint64_t rate_bps(TimePoint now, size_t buckets = kBuckets) const {
+    const uint64_t window_ms = std::min(buckets, kBuckets) * static_cast<uint64_t>(kBucket.count());
+    return window_ms == 0 ? 0 : total(now, buckets) * 8 * 1000 / window_ms;
   }
 
  private:

@@ -12,6 +12,9 @@ constexpr double kGrowthPerSecond = 1.08;
 constexpr double kHighLoss = 0.10;
 constexpr double kLowLoss = 0.02;
 constexpr milliseconds kLossCutInterval{300};
+// Under congestion the estimate follows the rate acknowledged over the last
+// 500 ms, which reflects a new bottleneck within half a second.
+constexpr size_t kCongestedRateBuckets = 5;
 // Loss is judged only from at least this many reports in the last second.
 constexpr uint64_t kMinReportsForLoss = 10;
 // Weight of a new delay sample in the moving average, 1/16.
@@ -78,7 +81,7 @@ void SendSideEstimator::update_estimate(TimePoint now, size_t lost, size_t recei
 
   const double elapsed_s = last_update_ ? std::max(0.0, static_cast<double>(to_us(now - *last_update_)) / 1e6) : 0.0;
   last_update_ = now;
-  const uint64_t acknowledged = acknowledged_.rate_bps(now);
+  const uint64_t acknowledged = acknowledged_.rate_bps(now, kCongestedRateBuckets);
   double estimate = static_cast<double>(estimate_bps_);
 
   const bool loss_known = reports >= kMinReportsForLoss;
@@ -89,6 +92,8 @@ void SendSideEstimator::update_estimate(TimePoint now, size_t lost, size_t recei
   if (high_loss) {
     if (cut_allowed) {
       estimate *= 1.0 - 0.5 * loss_fraction_;
+      // Heavy loss means the path delivers no more than was acknowledged.
+      if (acknowledged > 0) estimate = std::min(estimate, static_cast<double>(acknowledged));
       last_loss_cut_ = now;
     }
   } else if (overuse) {

@@ -21,11 +21,12 @@ namespace sightline::rtp {
 //    minus send time, with an unknown clock offset). The queuing delay is the
 //    smoothed sample minus the smallest sample of the last 10 s. Above
 //    kOveruseDelay the estimate drops to 85% of the rate the subscriber
-//    acknowledged in the last second; below kUnderuseDelay it grows by 8% a
+//    acknowledged in the last 500 ms; below kUnderuseDelay it grows by 8% a
 //    second.
 //  - Loss: the share of packets reported lost over the feedback of the last
-//    second. Above 10% the estimate is cut by half the loss share, at most
-//    once per 300 ms. Between 2% and 10% it holds.
+//    second. Above 10% the estimate is cut by half the loss share, and to no
+//    more than the rate acknowledged in the last 500 ms, at most once per
+//    300 ms. Between 2% and 10% it holds.
 // Growth needs no probing: the relay forwards whole layers, so the estimate
 // rises while the path shows no queuing and falls back when it does.
 class SendSideEstimator {

@@ -25,8 +25,8 @@ const TOP_LAYER_TIMEOUT_MS = 60_000;
 const SWITCH_DOWN_LIMIT_MS = 5000;
 const CAPPED_MS = 8000;
 const SWITCH_UP_TIMEOUT_MS = 45_000;
-// Below the top layer (Chrome allows 640x360 up to 700 kbit/s) and above the
-// middle one (320x180, up to 200 kbit/s) plus audio.
+// Short of the top layer and room for the middle one plus audio, as seen in
+// runs of this test; the relay's log records each switch with its estimate.
 const CAP = { rate: '400kbit', burst: '12kb', latency: '150ms' };
 
 const suffix = String(process.pid % 100000);
