@@ -51,7 +51,7 @@ class RateMeter {
   static int64_t bucket_index(TimePoint now) { return to_ms(now.time_since_epoch()) / kBucket.count(); }
 
   std::array<uint64_t, kBuckets> sums_{};
-  // The bucket number each slot holds, -1 when it holds none.
+  // The bucket number stored in each slot, -1 when the slot is unused.
   std::array<int64_t, kBuckets> indices_ = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 };
 
