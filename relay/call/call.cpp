@@ -43,13 +43,14 @@ Participant* Call::find(std::string_view participant_id) {
   return nullptr;
 }
 
-void Call::route(Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
+void Call::route(Participant& from, MediaType type, const rtp::RtpPacket& packet, const VideoPacketInfo* video,
+                 TimePoint now) {
   const control::ParticipantRole from_role = from.setup().role;
   bool forwarded = false;
   for (auto& participant : participants_) {
     if (participant.get() == &from) continue;
     if (!may_forward(phase_, from_role, participant->setup().role, type)) continue;
-    participant->forward(from, type, packet, now);
+    participant->forward(from, type, packet, video, now);
     forwarded = true;
   }
   // Counted so that a test (and an operator) can see the gate holding media back.
@@ -81,12 +82,21 @@ void Call::request_keyframe(Participant& subscriber, TimePoint now) {
     // every publisher, since the first to send will be chosen.
     const Participant* source = subscriber.video_source();
     if (source != nullptr && source != participant.get()) continue;
-    if (participant->request_keyframe(now)) {
+    // The layer the subscriber receives or is switching to; every layer
+    // before one is chosen.
+    if (participant->request_keyframe(now, subscriber.target_video_layer())) {
       counters_.keyframe_requests_forwarded.add();
     } else {
       counters_.keyframe_requests_suppressed.add();
     }
   }
+}
+
+bool Call::request_layer_keyframe(const Participant& subscriber, size_t layer, TimePoint now) {
+  for (auto& participant : participants_) {
+    if (participant.get() == subscriber.video_source()) return participant->request_keyframe(now, layer);
+  }
+  return false;
 }
 
 void Call::tick(TimePoint now) {

@@ -45,9 +45,13 @@ class Call {
   bool empty() const { return participants_.empty(); }
 
   // Sends a publisher's packet to every other participant.
-  void route(Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now);
+  void route(Participant& from, MediaType type, const rtp::RtpPacket& packet, const VideoPacketInfo* video,
+             TimePoint now);
   // A subscriber asked for a video keyframe: ask the publishers feeding it.
   void request_keyframe(Participant& subscriber, TimePoint now);
+  // Asks the publisher that feeds `subscriber` for a key frame on one
+  // simulcast layer, for a layer switch. Returns true when a request was sent.
+  bool request_layer_keyframe(const Participant& subscriber, size_t layer, TimePoint now);
   void tick(TimePoint now);
 
   void on_connected(Participant& participant);

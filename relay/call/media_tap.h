@@ -3,9 +3,9 @@
 //
 // Where the relay calls it (all on the media worker thread that owns the call):
 //
-//   1. on_track_start: in Participant::inbound_stream() when it creates the
-//      inbound stream of a supervised participant's video SSRC, for the
-//      lowest simulcast layer only (the only video SSRC when there is no
+//   1. on_track_start: in Participant::inspect_video() when the layer of a
+//      supervised participant's video SSRC becomes known (from its rid), for
+//      the lowest simulcast layer only (the only video SSRC when there is no
 //      simulcast). Keep the returned handle in the InboundStream. The handle
 //      kNoTapTrack means that analysis declined the track.
 //   2. on_rtp: in Participant::on_rtp() for every packet of that SSRC, right
@@ -21,8 +21,8 @@
 //      on_track_start. Analysis calls request_keyframe() from an analysis
 //      thread, at most once per second per track. The relay's implementation
 //      sets an atomic flag, and Participant::tick() on the media worker
-//      exchanges it and calls Participant::request_keyframe(now), which
-//      applies the relay's own PLI rate limit.
+//      exchanges it and calls Participant::request_keyframe(now, 0) for the
+//      lowest layer, which applies the relay's own PLI rate limit.
 #pragma once
 
 #include <cstdint>

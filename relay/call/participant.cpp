@@ -3,6 +3,7 @@
 // keyframe request forwarding, and the relay's own RTCP reports on this leg.
 #include "relay/call/participant.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -26,6 +27,22 @@ constexpr milliseconds kKeyframeRequestInterval{300};
 constexpr size_t kVideoCacheSlots = 512;
 constexpr size_t kMaxRtcpBytes = 1200;
 constexpr size_t kMaxNackedPerPacket = 17 * 16;
+// Interval of transport-wide congestion feedback to a publisher: short, so
+// that the sender's estimator reacts within a few frames.
+constexpr milliseconds kTransportFeedbackInterval{50};
+// REMB: the relay announces twice the measured receive rate, never less
+// than kRembFloorBps, so that the publisher's own estimate, not the relay,
+// limits the ramp-up while a sender that floods the relay is held back.
+constexpr uint64_t kRembFloorBps = 1'000'000;
+constexpr uint64_t kRembCeilingBps = 20'000'000;
+constexpr uint64_t kRembHeadroomFactor = 2;
+// How often a subscriber's layer choice is revisited.
+constexpr milliseconds kLayerUpdateInterval{100};
+// Keyframe requests for a pending layer switch, per subscriber.
+constexpr milliseconds kSwitchKeyframeInterval{500};
+// A layer that received less than this over the last second (that is,
+// nothing) is taken as paused by the publisher.
+constexpr uint64_t kActiveLayerMinBps = 1;
 
 // RTP timestamp ticks elapsed in d at the given clock rate.
 uint32_t ticks(Duration d, uint32_t clock_rate) {
@@ -46,6 +63,12 @@ Participant::Participant(Call& call, net::PacketSender& sender, RelayCounters& c
   audio_out_.rewriter.emplace(audio_out_.ssrc, audio_out_.clock_rate);
   video_out_.rewriter.emplace(video_out_.ssrc, video_out_.clock_rate);
   if (setup_.video.negotiated) video_out_.cache = std::make_unique<rtp::RetransmissionCache>(kVideoCacheSlots);
+  // The relay writes one extension element, in the one-byte form (RFC 8285
+  // section 4.2) for ids up to 14 and the two-byte form above.
+  const uint8_t transport_cc_id = setup_.extensions.transport_cc;
+  if (setup_.transport_cc && transport_cc_id != 0) {
+    transport_sequence_offset_ = rtp::RtpPacket::kFixedHeaderSize + 4 + (transport_cc_id <= 14 ? 1 : 2);
+  }
 }
 
 Participant::~Participant() {
@@ -66,6 +89,14 @@ void Participant::on_transport_closed(WebRtcTransport&) {
 }
 
 void Participant::on_rtp(WebRtcTransport&, rtp::RtpPacket& packet, TimePoint now) {
+  // Every packet on the transport counts for congestion control, RTX and
+  // padding included, since the sender's estimator numbers them all.
+  receive_rate_.add(packet.size(), now);
+  if (setup_.transport_cc && setup_.extensions.transport_cc != 0) {
+    const ByteView sequence = packet.find_extension(setup_.extensions.transport_cc);
+    if (sequence.size() == 2) feedback_generator_.on_packet(load_be16(sequence.data()), now);
+  }
+
   const uint8_t payload_type = packet.payload_type();
   MediaType type;
   uint32_t clock_rate;
@@ -86,13 +117,51 @@ void Participant::on_rtp(WebRtcTransport&, rtp::RtpPacket& packet, TimePoint now
 
   InboundStream* stream = inbound_stream(packet.ssrc(), type, clock_rate);
   if (stream == nullptr) return;
+  VideoPacketInfo video;
+  if (type == MediaType::video && !inspect_video(*stream, packet, now, video)) return;
   stream->statistics.on_packet(packet.sequence_number(), packet.timestamp(), now);
   // Analysis sees the call in every phase, the ID check included.
   if (stream->tap_track != kNoTapTrack) {
     setup_.tap->on_rtp(stream->tap_track,
                        TapRtpPacket{packet.sequence_number(), packet.timestamp(), packet.marker(), packet.payload()});
   }
-  call_.route(*this, type, packet, now);
+  call_.route(*this, type, packet, type == MediaType::video ? &video : nullptr, now);
+}
+
+std::optional<size_t> Participant::video_layer(const rtp::RtpPacket& packet) const {
+  if (setup_.simulcast_rids.empty()) return 0;
+  if (setup_.extensions.rtp_stream_id == 0) return std::nullopt;
+  const ByteView value = packet.find_extension(setup_.extensions.rtp_stream_id);
+  const std::string_view rid(reinterpret_cast<const char*>(value.data()), value.size());
+  for (size_t i = 0; i < setup_.simulcast_rids.size(); ++i) {
+    if (setup_.simulcast_rids[i] == rid) return i;
+  }
+  return std::nullopt;
+}
+
+bool Participant::inspect_video(InboundStream& stream, const rtp::RtpPacket& packet, TimePoint now,
+                                VideoPacketInfo& info) {
+  if (!stream.layer) {
+    // Browsers send the rid on the first packets of each SSRC only, so the
+    // layer is learnt once and kept. Until then the SSRC cannot be placed.
+    stream.layer = video_layer(packet);
+    if (!stream.layer) {
+      counters_.reject(RejectReason::rtp_unknown_rid);
+      return false;
+    }
+    log::info("call", "simulcast layer",
+              {{"call", call_.id()}, {"participant", id()}, {"ssrc", stream.statistics.ssrc()},
+               {"layer", static_cast<uint64_t>(*stream.layer)}});
+    if (*stream.layer == 0) start_tap(stream);
+  }
+  info.layer = *stream.layer;
+  const ByteView payload = packet.payload();
+  info.has_descriptor = codec::parse_vp8_payload_descriptor(payload, info.descriptor) == codec::Vp8ParseError::kOk;
+  info.keyframe_start = info.has_descriptor && codec::is_vp8_keyframe(payload, info.descriptor);
+  const uint8_t tid = info.has_descriptor && info.descriptor.has_tid ? info.descriptor.tid : 0;
+  stream.temporal_layers = std::max<uint8_t>(stream.temporal_layers, static_cast<uint8_t>(tid + 1));
+  stream.temporal_bytes[tid].add(packet.size(), now);
+  return true;
 }
 
 Participant::InboundStream* Participant::inbound_stream(uint32_t ssrc, MediaType type, uint32_t clock_rate) {
@@ -109,14 +178,12 @@ Participant::InboundStream* Participant::inbound_stream(uint32_t ssrc, MediaType
   inbound_.push_back(std::make_unique<InboundStream>(ssrc, type, clock_rate));
   log::info("call", "inbound stream",
             {{"call", call_.id()}, {"participant", id()}, {"ssrc", ssrc}, {"kind", to_string(type)}});
-  if (type == MediaType::video) start_tap(*inbound_.back());
   return inbound_.back().get();
 }
 
 void Participant::start_tap(InboundStream& stream) {
-  // One tapped video track per participant: the first video SSRC it sends.
-  // NOTE: with simulcast this must become the lowest layer's SSRC, which the
-  // relay does not tell apart yet (it negotiates one video stream).
+  // One tapped video track per participant: the first SSRC of its lowest
+  // simulcast layer (its only video stream without simulcast).
   if (setup_.tap == nullptr || tap_keyframe_) return;
   tap_keyframe_ = std::make_shared<TapKeyframeFlag>();
   const std::string_view role = control::to_string(setup_.role);
@@ -124,7 +191,8 @@ void Participant::start_tap(InboundStream& stream) {
       TapTrackInfo{call_.id(), id(), role, stream.statistics.ssrc(), TapCodec::vp8}, tap_keyframe_);
 }
 
-void Participant::forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now) {
+void Participant::forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet,
+                          const VideoPacketInfo* video, TimePoint now) {
   const MediaFormat& format = type == MediaType::audio ? setup_.audio : setup_.video;
   if (!format.negotiated) return;
   OutboundStream& out = type == MediaType::audio ? audio_out_ : video_out_;
@@ -133,55 +201,139 @@ void Participant::forward(const Participant& from, MediaType type, const rtp::Rt
   // forwarded until renegotiation adds streams for it.
   if (out.source == nullptr) out.source = &from;
   if (out.source != &from) return;
+  if (video != nullptr && !select_video(packet, *video)) return;
 
   const std::optional<rtp::RewrittenHeader> header =
       out.rewriter->rewrite(packet.ssrc(), packet.sequence_number(), packet.timestamp(), now);
   if (!header) return;
-  const uint16_t sequence_number = header->sequence_number;
-  const uint32_t timestamp = header->timestamp;
-  MutableByteView slot = transport_->begin_send();
-  // Copy with the header extensions under this leg's ids, then rewrite the
-  // fixed header: SSRC, sequence number, timestamp and payload type of this
-  // leg, marker bit kept.
-  const MediaFormat& publisher_format = type == MediaType::audio ? from.setup().audio : from.setup().video;
-  const size_t size =
-      rtp::translate_header_extensions(packet, publisher_format.extension_ids, format.extension_ids, format.mid, slot);
+  const size_t size = send_forwarded(out, packet, *header, video, now);
   if (size == 0) return;
-  slot[1] = static_cast<uint8_t>((slot[1] & 0x80) | (out.payload_type & 0x7F));
-  store_be16(slot.data() + 2, sequence_number);
-  store_be32(slot.data() + 4, timestamp);
-  store_be32(slot.data() + 8, out.ssrc);
-  if (out.cache) out.cache->store(ByteView(slot.data(), size), sequence_number, now);
-
-  if (!transport_->commit_send(size, false)) return;
   ++packets_forwarded_;
   ++out.packets;
   out.octets += packet.payload().size();
-  out.last_timestamp = timestamp;
+  out.last_timestamp = header->timestamp;
   out.last_sent = now;
+}
+
+bool Participant::select_video(const rtp::RtpPacket& packet, const VideoPacketInfo& video) {
+  const codec::Vp8PayloadDescriptor& descriptor = video.descriptor;
+  if (!video.has_descriptor) return false;
+  LayerPacket layer_packet;
+  layer_packet.spatial = video.layer;
+  layer_packet.keyframe_start = video.keyframe_start;
+  layer_packet.picture_start = descriptor.start_of_partition && descriptor.partition_index == 0;
+  layer_packet.tid = descriptor.has_tid ? descriptor.tid : 0;
+  layer_packet.layer_sync = descriptor.layer_sync;
+
+  const uint64_t switches = layer_selector_.switch_count();
+  if (layer_selector_.on_packet(layer_packet)) {
+    if (layer_selector_.switch_count() != switches) {
+      counters_.layer_switches.add();
+      log::info("call", "layer switch",
+                {{"call", call_.id()}, {"participant", id()}, {"layer", static_cast<uint64_t>(video.layer)},
+                 {"temporal", static_cast<uint64_t>(layer_selector_.current_temporal())},
+                 {"estimate_bps", estimator_.estimate_bps()},
+                 {"queuing_delay_us", estimator_.queuing_delay_us()},
+                 {"loss", estimator_.loss_fraction()}});
+    }
+    return true;
+  }
+  // A dropped picture of the layer being forwarded leaves no gap in the
+  // outbound sequence numbers and picture ids.
+  if (layer_selector_.current_spatial() == video.layer) {
+    video_out_.rewriter->skip(packet.ssrc(), packet.sequence_number());
+    picture_rewriter_.drop(packet.ssrc(), descriptor);
+  }
+  return false;
+}
+
+uint16_t Participant::take_transport_sequence(TimePoint now, size_t bytes) {
+  const uint16_t sequence = next_transport_sequence_++;
+  estimator_.on_packet_sent(sequence, bytes, now);
+  return sequence;
+}
+
+size_t Participant::send_forwarded(OutboundStream& out, const rtp::RtpPacket& packet,
+                                   const rtp::RewrittenHeader& header, const VideoPacketInfo* video, TimePoint now) {
+  MutableByteView slot = transport_->begin_send();
+  const ByteView payload = packet.payload();
+  const size_t header_size = transport_sequence_offset_ == 0 ? rtp::RtpPacket::kFixedHeaderSize
+                                                             : rtp::RtpPacket::kFixedHeaderSize + 8;
+  const size_t size = header_size + payload.size();
+  if (slot.size() < size) return 0;
+
+  // A fresh header: the publisher's CSRCs, padding and header extensions
+  // (with ids from its own negotiation) are not passed on.
+  const bool extension = transport_sequence_offset_ != 0;
+  slot[0] = static_cast<uint8_t>(0x80 | (extension ? 0x10 : 0x00));
+  slot[1] = static_cast<uint8_t>((packet.marker() ? 0x80 : 0x00) | (out.payload_type & 0x7F));
+  store_be16(slot.data() + 2, header.sequence_number);
+  store_be32(slot.data() + 4, header.timestamp);
+  store_be32(slot.data() + 8, out.ssrc);
+  if (extension) {
+    const uint8_t id = setup_.extensions.transport_cc;
+    uint8_t* block = slot.data() + rtp::RtpPacket::kFixedHeaderSize;
+    std::memset(block, 0, 8);
+    store_be16(block + 2, 1);  // one 32-bit word of elements
+    if (id <= 14) {
+      store_be16(block, rtp::RtpPacket::kOneByteProfile);
+      block[4] = static_cast<uint8_t>((id << 4) | 1);  // length field is size - 1
+    } else {
+      store_be16(block, rtp::RtpPacket::kTwoByteProfile);
+      block[4] = id;
+      block[5] = 2;
+    }
+  }
+  std::memcpy(slot.data() + header_size, payload.data(), payload.size());
+  if (video != nullptr && video->has_descriptor) {
+    picture_rewriter_.rewrite(packet.ssrc(), slot.subspan(header_size, payload.size()), video->descriptor);
+  }
+  if (extension) store_be16(slot.data() + transport_sequence_offset_, take_transport_sequence(now, size));
+  if (out.cache) out.cache->store(ByteView(slot.data(), size), header.sequence_number, now);
+  if (!transport_->commit_send(size, false)) return 0;
+  return size;
 }
 
 void Participant::release_source(const Participant& publisher) {
   for (OutboundStream* out : {&audio_out_, &video_out_}) {
     if (out->source == &publisher) out->source = nullptr;
   }
+  if (video_out_.source == nullptr) layer_selector_ = LayerSelector{};
 }
 
-bool Participant::request_keyframe(TimePoint now) {
-  InboundStream* video = nullptr;
-  for (auto& stream : inbound_) {
-    if (stream->type == MediaType::video) video = stream.get();
-  }
-  if (video == nullptr || !transport_->connected()) return false;
-  if (video->last_keyframe_request && now - *video->last_keyframe_request < kKeyframeRequestInterval) return false;
-  video->last_keyframe_request = now;
-
+bool Participant::request_keyframe(TimePoint now, std::optional<size_t> layer) {
+  if (!transport_->connected()) return false;
   std::array<uint8_t, kMaxRtcpBytes> buffer{};
   rtp::RtcpWriter writer{MutableByteView(buffer)};
   // A compound packet starts with a report (RFC 3550 section 6.1).
   writer.add_receiver_report(video_out_.ssrc, {});
-  writer.add_pli(video_out_.ssrc, video->statistics.ssrc());
-  return transport_->send_rtcp(writer.data());
+  bool requested = false;
+  for (auto& stream : inbound_) {
+    if (stream->type != MediaType::video) continue;
+    if (layer && stream->layer != layer) continue;
+    if (stream->last_keyframe_request && now - *stream->last_keyframe_request < kKeyframeRequestInterval) continue;
+    stream->last_keyframe_request = now;
+    requested = writer.add_pli(video_out_.ssrc, stream->statistics.ssrc()) || requested;
+  }
+  return requested && transport_->send_rtcp(writer.data());
+}
+
+size_t Participant::layer_bitrates(TimePoint now, std::span<LayerBitrate> out) const {
+  size_t count = 0;
+  for (const auto& stream : inbound_) {
+    if (stream->type != MediaType::video || !stream->layer || *stream->layer >= out.size()) continue;
+    LayerBitrate& layer = out[*stream->layer];
+    layer = LayerBitrate{};
+    layer.temporal_layers = stream->temporal_layers;
+    uint64_t cumulative = 0;
+    for (size_t tid = 0; tid < kMaxTemporalLayers; ++tid) {
+      cumulative += stream->temporal_bytes[tid].rate_bps(now);
+      layer.cumulative_bps[tid] = cumulative;
+    }
+    layer.active = cumulative >= kActiveLayerMinBps;
+    count = std::max(count, *stream->layer + 1);
+  }
+  return count;
 }
 
 void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now) {
@@ -190,7 +342,15 @@ void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> seq
   for (uint16_t sequence_number : sequence_numbers) {
     const std::optional<ByteView> packet = out->cache->find(sequence_number, now);
     if (!packet) continue;
-    if (transport_->send_rtp(*packet)) {
+    // A retransmission is a new packet on the transport, with its own
+    // transport-wide sequence number.
+    MutableByteView slot = transport_->begin_send();
+    if (slot.size() < packet->size()) continue;
+    std::memcpy(slot.data(), packet->data(), packet->size());
+    if (transport_sequence_offset_ != 0 && packet->size() >= transport_sequence_offset_ + 2) {
+      store_be16(slot.data() + transport_sequence_offset_, take_transport_sequence(now, packet->size()));
+    }
+    if (transport_->commit_send(packet->size(), false)) {
       ++retransmissions_sent_;
       counters_.retransmissions_sent.add();
     }
@@ -235,6 +395,11 @@ class ParticipantRtcpHandler final : public rtp::RtcpVisitor {
     for (const rtp::FirEntry entry : entries) {
       if (entry.ssrc == participant_.video_out_.ssrc) keyframe_requested_ = true;
     }
+  }
+
+  void on_transport_feedback(const rtp::TransportFeedback& feedback) override {
+    participant_.estimator_.on_feedback(feedback, now_);
+    participant_.counters_.transport_feedback_received.add();
   }
 
   void on_skipped(uint8_t, uint8_t, rtp::RtcpSkipReason) override {
@@ -289,14 +454,77 @@ void Participant::send_reports(TimePoint now) {
   }
   if (!reported) writer.add_receiver_report(video_out_.ssrc, report_blocks);
   writer.add_sdes_cname(video_out_.ssrc, setup_.cname);
+  if (setup_.remb) {
+    std::array<uint32_t, 8> video_ssrcs{};
+    size_t video_count = 0;
+    for (const auto& stream : inbound_) {
+      if (stream->type == MediaType::video && video_count < video_ssrcs.size()) {
+        video_ssrcs[video_count++] = stream->statistics.ssrc();
+      }
+    }
+    if (video_count > 0) {
+      writer.add_remb(video_out_.ssrc, remb_bitrate(now), std::span<const uint32_t>(video_ssrcs.data(), video_count));
+    }
+  }
   transport_->send_rtcp(writer.data());
+}
+
+void Participant::update_layer_selection(TimePoint now) {
+  const Participant* source = video_out_.source;
+  if (source == nullptr || !setup_.video.negotiated) return;
+  std::array<LayerBitrate, kMaxSimulcastLayers> layers{};
+  const size_t count = source->layer_bitrates(now, layers);
+  // Without transport-wide feedback there is no estimate: the top layer goes.
+  const uint64_t estimate = transport_sequence_offset_ != 0 ? estimator_.estimate_bps() : rtp::SendSideEstimator::kMaxBps;
+  const bool congested = transport_sequence_offset_ != 0 && estimator_.congested();
+  layer_selector_.update(estimate, congested, std::span<const LayerBitrate>(layers.data(), count), now);
+
+  if (!layer_selector_.switch_pending()) return;
+  if (last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;
+  last_switch_request_ = now;
+  if (call_.request_layer_keyframe(*this, *layer_selector_.target_spatial(), now)) {
+    counters_.layer_switch_keyframe_requests.add();
+  }
+}
+
+uint64_t Participant::remb_bitrate(TimePoint now) const {
+  const uint64_t headroom = receive_rate_.rate_bps(now) * kRembHeadroomFactor;
+  return std::clamp(headroom, kRembFloorBps, kRembCeilingBps);
+}
+
+void Participant::send_transport_feedback() {
+  if (!feedback_generator_.has_pending()) return;
+  uint32_t media_ssrc = 0;
+  for (const auto& stream : inbound_) {
+    if (stream->type == MediaType::video || media_ssrc == 0) media_ssrc = stream->statistics.ssrc();
+    if (stream->type == MediaType::video) break;
+  }
+  std::array<uint8_t, kMaxRtcpBytes> buffer{};
+  rtp::RtcpWriter writer{MutableByteView(buffer)};
+  // A compound packet starts with a report (RFC 3550 section 6.1).
+  writer.add_receiver_report(video_out_.ssrc, {});
+  while (feedback_generator_.write_feedback(writer, video_out_.ssrc, media_ssrc) > 0) {
+    transport_->send_rtcp(writer.data());
+    counters_.transport_feedback_sent.add();
+    writer.clear();
+    writer.add_receiver_report(video_out_.ssrc, {});
+  }
 }
 
 void Participant::tick(TimePoint now) {
   transport_->tick(now);
   if (!transport_->connected()) return;
   if (tap_keyframe_ && tap_keyframe_->requested.exchange(false, std::memory_order_relaxed)) {
-    if (request_keyframe(now)) counters_.keyframe_requests_forwarded.add();
+    // Analysis receives the lowest layer only.
+    if (request_keyframe(now, 0)) counters_.keyframe_requests_forwarded.add();
+  }
+  if (!next_layer_update_ || now >= *next_layer_update_) {
+    update_layer_selection(now);
+    next_layer_update_ = now + kLayerUpdateInterval;
+  }
+  if (setup_.transport_cc && (!next_feedback_ || now >= *next_feedback_)) {
+    send_transport_feedback();
+    next_feedback_ = now + kTransportFeedbackInterval;
   }
   if (!next_report_ || now >= *next_report_) {
     if (next_report_) send_reports(now);

@@ -3,21 +3,29 @@
 // (outbound), with RTCP terminated on this leg.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "relay/base/clock.h"
+#include "relay/call/layer_selector.h"
 #include "relay/call/media_gate.h"
 #include "relay/call/media_tap.h"
 #include "relay/call/relay_counters.h"
 #include "relay/call/webrtc_transport.h"
-#include "relay/rtp/extension_translator.h"
+#include "relay/codec/vp8_payload_descriptor.h"
+#include "relay/codec/vp8_picture_rewriter.h"
 #include "relay/rtp/receive_statistics.h"
+#include "relay/rtp/rate_meter.h"
 #include "relay/rtp/retransmission_cache.h"
+#include "relay/rtp/send_side_estimator.h"
 #include "relay/rtp/stream_rewriter.h"
+#include "relay/rtp/transport_feedback_generator.h"
+#include "relay/sdp/negotiated_media.h"
 
 namespace sightline::call {
 
@@ -31,10 +39,6 @@ struct MediaFormat {
   // RTX payload type (RFC 4588) for video, 0 when none was negotiated.
   uint8_t rtx_payload_type = 0;
   uint32_t clock_rate = 0;
-  // The participant's media section and header extension ids: packets the
-  // relay sends it carry these, whatever ids their publisher chose.
-  std::string mid;
-  rtp::HeaderExtensionIds extension_ids;
 };
 
 struct ParticipantSetup {
@@ -49,11 +53,32 @@ struct ParticipantSetup {
   uint32_t audio_ssrc = 0;
   uint32_t video_ssrc = 0;
   std::string cname;
+  // Header extension ids of the BUNDLE transport, from the video section (or
+  // the audio section without video). RFC 8843 gives one URI the same id in
+  // every bundled section.
+  sdp::ExtensionIds extensions;
+  // RTCP feedback the participant's offer accepts: transport-wide
+  // congestion control feedback (RTPFB 15) and REMB.
+  bool transport_cc = false;
+  bool remb = false;
+  // Simulcast rids the participant publishes, lowest resolution first
+  // (see sdp::NegotiatedMedia::simulcast_rids); empty without simulcast.
+  std::vector<std::string> simulcast_rids;
   // The phase a call created by this participant starts in.
   CallPhase call_phase = CallPhase::live;
   // When set, this participant's video is offered to analysis. The tap
   // outlives every participant.
   MediaTap* tap = nullptr;
+};
+
+// Metadata of one video packet, parsed once on the publisher's side and
+// passed to every subscriber it is forwarded to.
+struct VideoPacketInfo {
+  // The simulcast layer, 0 for the lowest or only one.
+  size_t layer = 0;
+  bool has_descriptor = false;
+  codec::Vp8PayloadDescriptor descriptor;
+  bool keyframe_start = false;
 };
 
 class Participant final : public TransportListener {
@@ -71,14 +96,27 @@ class Participant final : public TransportListener {
   // for this leg, keeps a plain copy for NACKs and encrypts it. Each
   // outbound stream carries one publisher at a time: the first to send
   // claims it until it leaves.
-  void forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet, TimePoint now);
+  // Video packets come with `video` and pass the subscriber's layer
+  // selection: one simulcast layer and the temporal layers that fit its
+  // bandwidth estimate reach it, with VP8 picture ids kept continuous.
+  void forward(const Participant& from, MediaType type, const rtp::RtpPacket& packet, const VideoPacketInfo* video,
+               TimePoint now);
   // The publisher whose video this participant receives, or null.
   const Participant* video_source() const { return video_out_.source; }
   // Frees the outbound streams that publisher fed, so another can take them.
   void release_source(const Participant& publisher);
-  // Sends this participant, as a publisher, a PLI for its video. Returns
-  // false when suppressed: at most one request per 300 ms per stream.
-  bool request_keyframe(TimePoint now);
+  // Sends this participant, as a publisher, a PLI for the video stream of
+  // simulcast `layer`, or for every video stream without one. Returns false
+  // when nothing was sent: at most one request per 300 ms per stream.
+  bool request_keyframe(TimePoint now, std::optional<size_t> layer = std::nullopt);
+  // The measured bitrate of each simulcast layer this participant publishes
+  // (one layer without simulcast). Returns the number of layers written.
+  size_t layer_bitrates(TimePoint now, std::span<LayerBitrate> out) const;
+  // The layer this participant, as a subscriber, is being switched to or
+  // receives, if any.
+  std::optional<size_t> target_video_layer() const { return layer_selector_.target_spatial(); }
+  std::optional<size_t> current_video_layer() const { return layer_selector_.current_spatial(); }
+  uint64_t bandwidth_estimate_bps() const { return estimator_.estimate_bps(); }
   void tick(TimePoint now);
   // Sends RTCP BYE and a DTLS close_notify.
   void close();
@@ -96,6 +134,11 @@ class Participant final : public TransportListener {
     TapTrackHandle tap_track = kNoTapTrack;
     std::optional<TimePoint> last_keyframe_request;
     uint8_t fir_sequence = 0;
+    // Video only: the simulcast layer, known once a packet names its rid.
+    std::optional<size_t> layer;
+    // Bytes per temporal layer, and how many temporal layers were seen.
+    std::array<rtp::RateMeter, kMaxTemporalLayers> temporal_bytes;
+    uint8_t temporal_layers = 1;
   };
   struct OutboundStream {
     uint32_t ssrc = 0;
@@ -124,10 +167,28 @@ class Participant final : public TransportListener {
   };
 
   InboundStream* inbound_stream(uint32_t ssrc, MediaType type, uint32_t clock_rate);
+  // Returns the simulcast layer the packet's rid names, 0 without simulcast.
+  std::optional<size_t> video_layer(const rtp::RtpPacket& packet) const;
+  bool inspect_video(InboundStream& stream, const rtp::RtpPacket& packet, TimePoint now, VideoPacketInfo& info);
+  // Copies `packet` into the send batch with this leg's header: no CSRCs or
+  // publisher extensions, this leg's transport-wide sequence number, and a
+  // rewritten VP8 descriptor for video. Returns the size written, 0 when the
+  // packet was not sent.
+  size_t send_forwarded(OutboundStream& out, const rtp::RtpPacket& packet, const rtp::RewrittenHeader& header,
+                        const VideoPacketInfo* video, TimePoint now);
+  // Passes the layer selection, or records what it dropped. Returns true
+  // when the packet is to be forwarded.
+  bool select_video(const rtp::RtpPacket& packet, const VideoPacketInfo& video);
+  void update_layer_selection(TimePoint now);
+  uint16_t take_transport_sequence(TimePoint now, size_t bytes);
   void start_tap(InboundStream& stream);
   OutboundStream* outbound_for_ssrc(uint32_t ssrc);
   void answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now);
   void send_reports(TimePoint now);
+  void send_transport_feedback();
+  // The bitrate the relay announces in REMB: a receiver-side ceiling that
+  // follows the measured receive rate with room to grow.
+  uint64_t remb_bitrate(TimePoint now) const;
 
   friend class ParticipantRtcpHandler;
 
@@ -136,6 +197,20 @@ class Participant final : public TransportListener {
   ParticipantSetup setup_;
   std::unique_ptr<WebRtcTransport> transport_;
   std::vector<std::unique_ptr<InboundStream>> inbound_;
+  // Congestion feedback to this participant as a publisher.
+  rtp::TransportFeedbackGenerator feedback_generator_;
+  rtp::RateMeter receive_rate_;
+  std::optional<TimePoint> next_feedback_;
+  // Bandwidth estimation and layer choice for this participant as a subscriber.
+  rtp::SendSideEstimator estimator_;
+  LayerSelector layer_selector_;
+  codec::Vp8PictureRewriter picture_rewriter_;
+  uint16_t next_transport_sequence_ = 0;
+  // Where the transport-wide sequence number sits in packets sent to this
+  // participant, 0 when the extension was not negotiated.
+  size_t transport_sequence_offset_ = 0;
+  std::optional<TimePoint> next_layer_update_;
+  std::optional<TimePoint> last_switch_request_;
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;

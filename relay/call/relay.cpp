@@ -393,14 +393,13 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
     format.payload_type = media.payload_type;
     format.rtx_payload_type = media.rtx_payload_type.value_or(0);
     format.clock_rate = media.clock_rate;
-    format.mid = media.mid;
-    const sdp::ExtensionIds& ids = media.extension_ids;
-    format.extension_ids = {.mid = ids.mid,
-                            .rtp_stream_id = ids.rtp_stream_id,
-                            .repaired_rtp_stream_id = ids.repaired_rtp_stream_id,
-                            .abs_send_time = ids.abs_send_time,
-                            .transport_cc = ids.transport_cc,
-                            .audio_level = ids.audio_level};
+    // Transport-level settings come from the video section when there is one.
+    if (media.kind == sdp::MediaKind::video || !setup.video.negotiated) {
+      setup.extensions = media.extension_ids;
+      setup.transport_cc = setup.transport_cc || media.feedback.transport_cc;
+      setup.remb = setup.remb || media.feedback.remb;
+    }
+    if (media.kind == sdp::MediaKind::video) setup.simulcast_rids = media.simulcast_rids;
   }
   setup.audio_ssrc = audio_ssrc;
   setup.video_ssrc = video_ssrc;
@@ -607,6 +606,14 @@ constexpr CounterMetric kCounterMetrics[] = {
      &RelayCounters::retransmissions_sent},
     {"sightline_keyframe_requests_forwarded_total", "PLI or FIR forwarded to publishers",
      &RelayCounters::keyframe_requests_forwarded},
+    {"sightline_transport_feedback_sent_total", "Transport-wide congestion feedback packets sent to publishers",
+     &RelayCounters::transport_feedback_sent},
+    {"sightline_transport_feedback_received_total", "Transport-wide congestion feedback packets from subscribers",
+     &RelayCounters::transport_feedback_received},
+    {"sightline_layer_switches_total", "Simulcast layer switches on subscribers' video",
+     &RelayCounters::layer_switches},
+    {"sightline_layer_switch_keyframe_requests_total", "PLI sent to publishers for a pending layer switch",
+     &RelayCounters::layer_switch_keyframe_requests},
     {"sightline_dtls_handshakes_total", "DTLS handshakes completed", &RelayCounters::dtls_handshakes_completed},
     {"sightline_dtls_handshake_failures_total", "DTLS handshakes failed", &RelayCounters::dtls_handshakes_failed},
 };

@@ -17,6 +17,7 @@ const char* to_string(RejectReason reason) {
     case RejectReason::srtp_other: return "srtp_other";
     case RejectReason::rtp_malformed: return "rtp_malformed";
     case RejectReason::rtp_unknown_ssrc: return "rtp_unknown_ssrc";
+    case RejectReason::rtp_unknown_rid: return "rtp_unknown_rid";
     case RejectReason::rtcp_malformed: return "rtcp_malformed";
     case RejectReason::rtcp_skipped: return "rtcp_skipped";
     case RejectReason::not_live: return "not_live";

@@ -22,6 +22,7 @@ enum class RejectReason : uint8_t {
   srtp_other,            // any other libsrtp refusal
   rtp_malformed,         // decrypted RTP that failed parsing
   rtp_unknown_ssrc,      // RTP with a payload type this participant did not negotiate
+  rtp_unknown_rid,       // simulcast RTP whose SSRC no rid has named yet
   rtcp_malformed,        // decrypted RTCP compound that failed validation
   rtcp_skipped,          // RTCP packet of a type or feedback format the relay does not use
   not_live,              // media held back because the call is not live
@@ -65,6 +66,10 @@ struct RelayCounters {
   Counter keyframe_requests_received;
   Counter keyframe_requests_forwarded;
   Counter keyframe_requests_suppressed;
+  Counter transport_feedback_sent;
+  Counter transport_feedback_received;
+  Counter layer_switches;
+  Counter layer_switch_keyframe_requests;
   Counter stun_requests;
   Counter dtls_handshakes_completed;
   Counter dtls_handshakes_failed;

@@ -26,6 +26,18 @@ void SequenceRewriter::switch_source(uint32_t ssrc, uint16_t seq, uint32_t times
   source_ssrc_ = ssrc;
   unwrapper_.reset();
   switch_point_ = unwrapper_.unwrap(seq);
+  newest_source_seq_ = switch_point_;
+}
+
+void SequenceRewriter::skip(uint32_t ssrc, uint16_t seq) {
+  if (!has_source_ || ssrc != source_ssrc_) return;
+  const int64_t value = unwrapper_.peek(seq);
+  if (value <= newest_source_seq_) return;
+  unwrapper_.unwrap(seq);
+  newest_source_seq_ = value;
+  // Every later packet moves one number down, into the skipped one's place.
+  --sequence_offset_;
+  ++skipped_count_;
 }
 
 std::optional<RewrittenHeader> SequenceRewriter::rewrite(uint32_t ssrc, uint16_t seq, uint32_t timestamp,
@@ -43,7 +55,7 @@ std::optional<RewrittenHeader> SequenceRewriter::rewrite(uint32_t ssrc, uint16_t
     ++dropped_count_;
     return std::nullopt;
   }
-  unwrapper_.unwrap(seq);
+  newest_source_seq_ = std::max(newest_source_seq_, unwrapper_.unwrap(seq));
 
   RewrittenHeader header;
   header.ssrc = outbound_ssrc_;

@@ -33,9 +33,18 @@ class SequenceRewriter {
   // Returns the outbound header for the packet, or nullopt when it is dropped.
   std::optional<RewrittenHeader> rewrite(uint32_t ssrc, uint16_t seq, uint32_t timestamp, TimePoint now);
 
+  // Records that the caller drops a packet of the current source (a frame of
+  // a temporal layer it thins out), so that the next packet takes its
+  // outbound sequence number and the receiver sees no loss. Packets of other
+  // sources and packets older than the newest of this source are ignored.
+  // NOTE: a packet reordered to before a skipped one then shares its
+  // outbound number with the packet after it, so thin only at frame starts.
+  void skip(uint32_t ssrc, uint16_t seq);
+
   uint32_t outbound_ssrc() const { return outbound_ssrc_; }
   uint64_t switch_count() const { return switch_count_; }
   uint64_t dropped_count() const { return dropped_count_; }
+  uint64_t skipped_count() const { return skipped_count_; }
 
  private:
   void switch_source(uint32_t ssrc, uint16_t seq, uint32_t timestamp, TimePoint now);
@@ -47,6 +56,7 @@ class SequenceRewriter {
   uint32_t source_ssrc_ = 0;
   SequenceUnwrapper unwrapper_;
   int64_t switch_point_ = 0;  // unwrapped inbound seq of the source's first packet
+  int64_t newest_source_seq_ = 0;  // unwrapped inbound seq of the source's newest packet
   uint16_t sequence_offset_ = 0;
   uint32_t timestamp_offset_ = 0;
 
@@ -57,6 +67,7 @@ class SequenceRewriter {
 
   uint64_t switch_count_ = 0;
   uint64_t dropped_count_ = 0;
+  uint64_t skipped_count_ = 0;
 };
 
 }  // namespace sightline::rtp

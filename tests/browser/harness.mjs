@@ -92,15 +92,18 @@ export function startServe({ dataDir, logName, args = [] }) {
 
 // Launches Chromium; with `video`, its fake camera plays that Y4M file and
 // its fake microphone a tone. Console lines and failed responses are kept for
-// the failure report.
-export async function openBrowser({ name, video, viewport = { width: 1000, height: 720 }, timezoneId }) {
-  const args = ['--ignore-certificate-errors', '--autoplay-policy=no-user-gesture-required'];
+// the failure report. `executablePath` replaces the Chromium binary (a
+// wrapper that runs it in a network namespace, for example) and `extraArgs`
+// are added to its command line.
+export async function openBrowser({ name, video, viewport = { width: 1000, height: 720 }, timezoneId,
+  executablePath = CHROMIUM, extraArgs = [] }) {
+  const args = ['--ignore-certificate-errors', '--autoplay-policy=no-user-gesture-required', ...extraArgs];
   if (video) {
     args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`);
   }
   // Chromium's sandbox cannot start as root (CI runs as root).
   if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  const browser = await chromium.launch({ executablePath, headless: true, args });
   const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'en-GB', timezoneId });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);

@@ -115,6 +115,8 @@ function readParams() {
     token: query.get('token'),
     ends: query.get('ends'),
     lang: query.get('lang'),
+    // simulcast=1 publishes the camera as three layers (docs/simulcast.md).
+    simulcast: query.get('simulcast') === '1',
   };
   params.valid = ID_PATTERN.test(params.call) && ID_PATTERN.test(params.participant) && ROLES.includes(params.role);
   return params;
@@ -218,6 +220,7 @@ function startMedia() {
   page.media = new MediaSession({
     localStream: page.localStream,
     send: (message) => page.signalling.send(message),
+    simulcast: page.params.simulcast,
     onRemoteTrack: (track) => {
       page.remoteStream.addTrack(track);
       playRemote();

@@ -5,11 +5,18 @@
 
 // How long ICE may stay "disconnected" before the page restarts it.
 const DISCONNECTED_RESTART_MS = 4000;
+const SIMULCAST_ENCODINGS = [
+  { rid: 'q', scaleResolutionDownBy: 4 },
+  { rid: 'h', scaleResolutionDownBy: 2 },
+  { rid: 'f', scaleResolutionDownBy: 1 },
+];
 
 export class MediaSession {
   // send(message) sends signalling; onRemoteTrack(track) for each received
   // track; onConnectionState(state) with RTCPeerConnection.connectionState.
-  constructor({ localStream, send, onRemoteTrack, onConnectionState }) {
+  // With simulcast, the camera is sent as three rid layers, lowest first:
+  // q at a quarter, h at half and f at full resolution.
+  constructor({ localStream, send, onRemoteTrack, onConnectionState, simulcast = false }) {
     this.send = send;
     this.onConnectionState = onConnectionState;
     this.disconnectedTimer = null;
@@ -18,7 +25,9 @@ export class MediaSession {
     for (const kind of ['audio', 'video']) {
       const track = localStream.getTracks().find((candidate) => candidate.kind === kind);
       if (track) {
-        this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream] });
+        const init = { direction: 'sendrecv', streams: [localStream] };
+        if (kind === 'video' && simulcast) init.sendEncodings = SIMULCAST_ENCODINGS;
+        this.pc.addTransceiver(track, init);
       } else {
         this.pc.addTransceiver(kind, { direction: 'recvonly' });
       }

@@ -83,5 +83,22 @@ TEST(SequenceRewriter, StepsTimestampAtLeastOne) {
   EXPECT_EQ(switched->timestamp, 778u);
 }
 
+TEST(SequenceRewriter, SkippedPacketsLeaveNoGap) {
+  SequenceRewriter rewriter(kOutboundSsrc, kVideoClockHz);
+  const TimePoint now{};
+  ASSERT_EQ(rewriter.rewrite(7, 100, 0, now)->sequence_number, 100);
+  // 101 and 102 belong to a thinned temporal layer.
+  rewriter.skip(7, 101);
+  rewriter.skip(7, 102);
+  EXPECT_EQ(rewriter.rewrite(7, 103, 0, now)->sequence_number, 101);
+  // A second skip of an old packet and a skip for another source change nothing.
+  rewriter.skip(7, 101);
+  rewriter.skip(8, 104);
+  EXPECT_EQ(rewriter.rewrite(7, 104, 0, now)->sequence_number, 102);
+  EXPECT_EQ(rewriter.skipped_count(), 2u);
+  // A packet lost on the way in stays a gap the receiver can NACK.
+  EXPECT_EQ(rewriter.rewrite(7, 106, 0, now)->sequence_number, 104);
+}
+
 }  // namespace
 }  // namespace sightline::rtp

@@ -1,0 +1,115 @@
+#include "relay/call/layer_selector.h"
+
+
+namespace sightline::call {
+
+namespace {
+
+struct Level {
+  size_t spatial = 0;
+  uint8_t temporal = 0;
+  uint64_t bitrate_bps = 0;
+};
+
+// Orders levels spatial layer first, then temporal layer.
+bool lower(const Level& a, size_t spatial, uint8_t temporal) {
+  return a.spatial < spatial || (a.spatial == spatial && a.temporal < temporal);
+}
+
+}  // namespace
+
+void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers,
+                           TimePoint now) {
+  std::optional<Level> lowest;
+  std::optional<Level> fitting;   // highest level within the estimate
+  std::optional<Level> upgrade;   // highest level within the estimate by kUpMargin
+  std::optional<uint64_t> target_bps;
+  for (size_t spatial = 0; spatial < layers.size() && spatial < kMaxSimulcastLayers; ++spatial) {
+    const LayerBitrate& layer = layers[spatial];
+    if (!layer.active) continue;
+    const uint8_t temporal_layers = layer.temporal_layers == 0 ? 1 : layer.temporal_layers;
+    for (uint8_t temporal = 0; temporal < temporal_layers && temporal < kMaxTemporalLayers; ++temporal) {
+      // The top temporal level stands for the whole stream, so that a
+      // stream whose TIDs were not seen yet is still forwarded whole.
+      const bool top = temporal + 1 == temporal_layers;
+      const Level level{spatial, top ? static_cast<uint8_t>(kMaxTemporalLayers - 1) : temporal,
+                        layer.cumulative_bps[temporal]};
+      if (!lowest) lowest = level;
+      if (target_spatial_ && spatial == *target_spatial_ && level.temporal == target_temporal_) {
+        target_bps = level.bitrate_bps;
+      }
+      if (static_cast<double>(level.bitrate_bps) <= static_cast<double>(estimate_bps)) fitting = level;
+      if (static_cast<double>(level.bitrate_bps) * kUpMargin <= static_cast<double>(estimate_bps)) upgrade = level;
+    }
+  }
+  if (!lowest) return;  // the publisher sends no video
+
+  const Level down = fitting.value_or(*lowest);
+  if (!target_spatial_) {
+    target_spatial_ = down.spatial;
+    target_temporal_ = down.temporal;
+    return;
+  }
+  // The current target is no longer sent: move to what fits at once.
+  const bool target_active = *target_spatial_ < layers.size() && layers[*target_spatial_].active;
+  if (!target_active || !target_bps) {
+    target_spatial_ = down.spatial;
+    target_temporal_ = down.temporal;
+    up_since_.reset();
+    down_since_.reset();
+    return;
+  }
+  if (lower(down, *target_spatial_, target_temporal_)) {
+    up_since_.reset();
+    const bool far_below = static_cast<double>(estimate_bps) < kDownAtOnceShare * static_cast<double>(*target_bps);
+    if (!down_since_) down_since_ = now;
+    if (!congested && !far_below && now - *down_since_ < kDownHold) return;
+    target_spatial_ = down.spatial;
+    target_temporal_ = down.temporal;
+    down_since_.reset();
+    return;
+  }
+  down_since_.reset();
+  const bool can_go_up = upgrade && !lower(*upgrade, *target_spatial_, target_temporal_) &&
+                         (upgrade->spatial != *target_spatial_ || upgrade->temporal != target_temporal_);
+  if (!can_go_up) {
+    up_since_.reset();
+    return;
+  }
+  if (!up_since_) up_since_ = now;
+  if (now - *up_since_ < kUpHold) return;
+  target_spatial_ = upgrade->spatial;
+  target_temporal_ = upgrade->temporal;
+  up_since_.reset();
+}
+
+bool LayerSelector::on_packet(const LayerPacket& packet) {
+  if (!target_spatial_) return false;
+  if (packet.spatial == *target_spatial_ && current_spatial_ != target_spatial_ && packet.keyframe_start) {
+    if (current_spatial_) ++switch_count_;
+    current_spatial_ = target_spatial_;
+    current_temporal_ = target_temporal_;
+    return true;
+  }
+  if (!current_spatial_ || packet.spatial != *current_spatial_) return false;
+
+  // Temporal changes take effect at picture starts, so no picture is cut.
+  if (packet.picture_start) {
+    // While a switch down waits for the key frame, the old layer keeps only
+    // TL0: the path is short of bandwidth, and the key frame needs room.
+    const bool draining = target_spatial_ && *target_spatial_ < *current_spatial_;
+    const uint8_t ceiling = draining ? 0 : target_temporal_;
+    if (ceiling < current_temporal_) {
+      current_temporal_ = ceiling;
+    } else if (packet.keyframe_start) {
+      current_temporal_ = ceiling;
+    } else if (packet.layer_sync && packet.tid == current_temporal_ + 1 && packet.tid <= ceiling) {
+      // One layer at a time: a sync picture of layer t references only
+      // TL0, but the pictures of layer t after it may reference layer t - 1.
+      current_temporal_ = packet.tid;
+    }
+  }
+  return packet.tid <= current_temporal_;
+}
+
+}  // namespace sightline::call

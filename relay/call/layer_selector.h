@@ -1,0 +1,87 @@
+// Choice of the simulcast layer and temporal layer that one subscriber
+// receives, from its bandwidth estimate and the layers' measured bitrates,
+// and the per-packet decision that switches spatial layers only at a key
+// frame of the target layer.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "relay/base/clock.h"
+
+namespace sightline::call {
+
+inline constexpr size_t kMaxSimulcastLayers = 4;
+// TID is 2 bits in the VP8 payload descriptor.
+inline constexpr size_t kMaxTemporalLayers = 4;
+
+// Bitrate of one inbound simulcast layer as the relay receives it.
+struct LayerBitrate {
+  // False when the publisher sends nothing on this layer (it pauses layers
+  // its own estimate cannot carry).
+  bool active = false;
+  // Temporal layers seen, 1 when the stream carries no TID.
+  uint8_t temporal_layers = 1;
+  // Bitrate of temporal layers 0..t together, in bit/s.
+  std::array<uint64_t, kMaxTemporalLayers> cumulative_bps{};
+};
+
+// Properties of one packet of the followed publisher that the selector uses.
+struct LayerPacket {
+  size_t spatial = 0;
+  bool keyframe_start = false;  // first packet of a key frame
+  bool picture_start = false;   // first packet of any picture (S=1, PID=0)
+  uint8_t tid = 0;              // 0 when the stream carries no TID
+  bool layer_sync = false;      // Y: the picture references only TL0 pictures
+};
+
+class LayerSelector {
+ public:
+  // The estimate must exceed a higher level's bitrate by this factor ...
+  static constexpr double kUpMargin = 1.2;
+  // ... continuously for this long before the selector moves up.
+  static constexpr milliseconds kUpHold{3000};
+  // Down at once when the path is congested, or the estimate is below this
+  // share of the target's bitrate.
+  static constexpr double kDownAtOnceShare = 0.7;
+  // A smaller shortfall must last this long. A key frame, which the relay
+  // itself requests on a switch, raises a layer's measured bitrate for up
+  // to a second, and must not send the subscriber straight back down.
+  static constexpr milliseconds kDownHold{1500};
+
+  // Picks the target from the estimate: down to the highest level that fits
+  // (the lowest level when none fits), as kDownAtOnceShare and kDownHold
+  // allow, and up as kUpMargin and kUpHold allow. A level is (spatial,
+  // temporal), ordered spatial first.
+  // `congested` is the estimator's report of queuing or loss on the path.
+  void update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers, TimePoint now);
+
+  // Returns true when the packet is to be forwarded. A spatial switch takes
+  // effect at the first packet of a key frame of the target layer, and
+  // while a switch down waits, the old layer is thinned to TL0. Temporal
+  // layers drop at once, at a picture start, and come back at a layer sync
+  // picture or a key frame.
+  bool on_packet(const LayerPacket& packet);
+
+  std::optional<size_t> current_spatial() const { return current_spatial_; }
+  std::optional<size_t> target_spatial() const { return target_spatial_; }
+  uint8_t current_temporal() const { return current_temporal_; }
+  uint8_t target_temporal() const { return target_temporal_; }
+  // A spatial switch is waiting for a key frame of the target layer.
+  bool switch_pending() const { return target_spatial_ && target_spatial_ != current_spatial_; }
+  uint64_t switch_count() const { return switch_count_; }
+
+ private:
+  std::optional<size_t> current_spatial_;
+  std::optional<size_t> target_spatial_;
+  uint8_t current_temporal_ = kMaxTemporalLayers - 1;
+  uint8_t target_temporal_ = kMaxTemporalLayers - 1;
+  std::optional<TimePoint> up_since_;
+  std::optional<TimePoint> down_since_;
+  uint64_t switch_count_ = 0;
+};
+
+}  // namespace sightline::call

@@ -1,0 +1,296 @@
+// Simulcast end-to-end in real Chromium: the caller publishes three layers
+// (q, h, f), the terminal's browser runs in a network namespace whose
+// downlink the test caps with a token bucket filter. The relay must move the
+// terminal to a lower layer within 5 s of the cap and back to the top layer
+// once the cap is lifted, with no video freeze over 1 s at the terminal.
+//
+// Needs root for `ip netns` and `tc` (Debian package iproute2) and ffmpeg
+// to make the caller's 640x360 camera clip.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { env, openBrowser, playwrightRequest, reportFailure, sleep, startServe } from './harness.mjs';
+
+const CALL_ID = 'simulcast-call';
+// Short, because a stall is measured between samples and so overstated by up
+// to one interval.
+const SAMPLE_INTERVAL_MS = 100;
+const MAX_STALL_MS = 1000;
+const FIRST_FRAME_TIMEOUT_MS = 45_000;
+// Chrome's estimate of its uplink and the relay's estimate of the terminal
+// both start near 1 Mbit/s, so the top layer can take a few seconds.
+const TOP_LAYER_TIMEOUT_MS = 60_000;
+// Chrome starts each layer low and raises its bitrate over several seconds;
+// until then even the top layer may fit under the cap.
+const WARM_UP_MS = 10_000;
+const SWITCH_DOWN_LIMIT_MS = 5000;
+const CAPPED_MS = 8000;
+const SWITCH_UP_TIMEOUT_MS = 45_000;
+// Short of the top layer and room for the middle one plus audio, as seen in
+// runs of this test; the relay's log records each switch with its estimate.
+const CAP = { rate: '400kbit', burst: '12kb', latency: '150ms' };
+
+const suffix = String(process.pid % 100000);
+const namespace = `sltsim${suffix}`;
+const hostInterface = `sltsim${suffix}h`;
+const namespaceInterface = `sltsim${suffix}n`;
+const subnet = 100 + (process.pid % 150);
+const hostAddress = `10.213.${subnet}.1`;
+const terminalAddress = `10.213.${subnet}.2`;
+
+function run(command, args) {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) throw new Error(`${command} ${args.join(' ')} failed to start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+// A namespace for the terminal joined to the host by a veth pair. Its only
+// peer is the host end of that pair, where the relay listens.
+function createNamespace() {
+  run('ip', ['netns', 'add', namespace]);
+  run('ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', namespaceInterface]);
+  run('ip', ['link', 'set', namespaceInterface, 'netns', namespace]);
+  run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostInterface]);
+  run('ip', ['link', 'set', hostInterface, 'up']);
+  run('ip', ['netns', 'exec', namespace, 'ip', 'addr', 'add', `${terminalAddress}/30`, 'dev', namespaceInterface]);
+  run('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', namespaceInterface, 'up']);
+  run('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'lo', 'up']);
+}
+
+function deleteNamespace() {
+  // Deleting the namespace deletes its end of the veth pair and with it the host end.
+  spawnSync('ip', ['netns', 'delete', namespace]);
+  spawnSync('ip', ['link', 'delete', hostInterface]);
+}
+
+// Traffic from the host into the namespace is the terminal's downlink.
+function capDownlink() {
+  run('tc', ['qdisc', 'add', 'dev', hostInterface, 'root', 'tbf', 'rate', CAP.rate, 'burst', CAP.burst,
+    'latency', CAP.latency]);
+}
+
+function liftCap() {
+  run('tc', ['qdisc', 'del', 'dev', hostInterface, 'root']);
+}
+
+// The caller's camera: a real 640x360 clip at 15 frames per second.
+function makeCameraClip(directory) {
+  const source = path.join(env.sharedDir, 'testdata/video/performer_hamilton_640x360_9s.mp4');
+  assert.ok(existsSync(source), `test clip missing: ${source}`);
+  const output = path.join(directory, 'camera_640x360.y4m');
+  run('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, '-vf', 'fps=15', '-pix_fmt', 'yuv420p', output]);
+  return output;
+}
+
+// Video frames decoded and the width of the last one, at the terminal.
+async function sample(side) {
+  return side.page.evaluate(async () => {
+    const pc = window.sightlineCall.peerConnection;
+    const result = { framesDecoded: 0, frameWidth: 0 };
+    if (!pc) return result;
+    const stats = await pc.getStats();
+    stats.forEach((report) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'video') {
+        result.framesDecoded += report.framesDecoded ?? 0;
+        result.frameWidth = report.frameWidth ?? 0;
+      }
+    });
+    return result;
+  });
+}
+
+// Samples the terminal every 100 ms and keeps the longest time without a
+// new decoded frame, from the first call of watch() on.
+class FreezeWatch {
+  constructor(side) {
+    this.side = side;
+    this.longestStallMs = 0;
+    this.lastFrames = -1;
+    this.lastIncreaseMs = 0;
+    this.widths = [];
+    // Gaps over half a second between new frames, with the test phase.
+    this.phase = 'start';
+    this.gaps = [];
+  }
+
+  async poll() {
+    const entry = await sample(this.side);
+    const now = Date.now();
+    // A stall is the time between two samples that show new frames, which
+    // overstates it by up to one sampling interval.
+    const gapMs = now - this.lastIncreaseMs;
+    if (this.lastFrames >= 0) this.longestStallMs = Math.max(this.longestStallMs, gapMs);
+    if (entry.framesDecoded > this.lastFrames) {
+      if (this.lastFrames >= 0 && gapMs > 500) this.gaps.push({ phase: this.phase, gapMs, width: entry.frameWidth });
+      this.lastFrames = entry.framesDecoded;
+      this.lastIncreaseMs = now;
+    }
+    this.widths.push({ atMs: now, width: entry.frameWidth });
+    return entry;
+  }
+
+  // Polls until `done(entry)` or the timeout; returns the elapsed time, or null.
+  async until(done, timeoutMs) {
+    const start = Date.now();
+    while (Date.now() - start <= timeoutMs) {
+      const entry = await this.poll();
+      if (done(entry)) return Date.now() - start;
+      await sleep(SAMPLE_INTERVAL_MS);
+    }
+    return null;
+  }
+}
+
+// Loads a page, retrying when Chromium aborts the load because an interface
+// on the host changed (other tests create and delete veth pairs too).
+async function gotoWithRetry(page, address) {
+  for (let attempt = 1; ; ++attempt) {
+    try {
+      await page.goto(address);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !String(error.message).includes('ERR_NETWORK_CHANGED')) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+async function readMetric(port, name) {
+  const context = await playwrightRequest.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const response = await context.get(`https://${hostAddress}:${port}/metrics`);
+    const text = await response.text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.split(' ').pop());
+    }
+    return total;
+  } finally {
+    await context.dispose();
+  }
+}
+
+async function main() {
+  assert.equal(process.getuid?.(), 0, 'this test needs root for ip netns and tc');
+  const workDir = mkdtempSync(path.join(tmpdir(), 'sightline-simulcast-'));
+  const camera = makeCameraClip(workDir);
+  const terminalCamera = path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m');
+  // Chromium in the namespace: Playwright talks to it over inherited pipes,
+  // which `ip netns exec` keeps.
+  const wrapper = path.join(workDir, 'chromium-in-namespace.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${namespace} /usr/bin/chromium "$@"\n`);
+  chmodSync(wrapper, 0o755);
+
+  deleteNamespace();
+  createNamespace();
+  const serve = startServe({
+    dataDir: workDir,
+    logName: 'simulcast-relay.log',
+    args: [
+      '--control.bind-address', hostAddress,
+      '--media.bind-address', hostAddress,
+      '--admission.require-token=false',
+      '--calls.id-check=false',
+      '--analysis.enabled=false',
+    ],
+  });
+  const sides = [];
+  try {
+    const port = await serve.ready;
+    const url = (role, extra) => {
+      const query = new URLSearchParams({ call: CALL_ID, participant: `${role}-1`, role, lang: 'en', ...extra });
+      return `https://${hostAddress}:${port}/call/?${query}`;
+    };
+
+    // WebRTC in Chromium caps the number of simulcast layers for small
+    // frames; this field trial lifts the cap, so 640x360 gets all three.
+    const caller = await openBrowser({
+      name: 'caller',
+      video: camera,
+      extraArgs: ['--force-fieldtrials=WebRTC-LegacySimulcastLayerLimit/Disabled/'],
+    });
+    sides.push(caller);
+    const terminal = await openBrowser({ name: 'terminal', video: terminalCamera, executablePath: wrapper });
+    sides.push(terminal);
+    await gotoWithRetry(caller.page, url('caller', { simulcast: '1' }));
+    await gotoWithRetry(terminal.page, url('terminal', {}));
+
+    const watch = new FreezeWatch(terminal);
+    const firstFrameMs = await watch.until((entry) => entry.framesDecoded > 0, FIRST_FRAME_TIMEOUT_MS);
+    assert.notEqual(firstFrameMs, null, `the terminal decoded no video within ${FIRST_FRAME_TIMEOUT_MS} ms`);
+
+    // Chromium may scale its camera under CPU load, so the top layer is the
+    // widest width seen, and a lower layer is at most 60% of it.
+    let topWidth = 0;
+    const topMs = await watch.until((entry) => {
+      topWidth = Math.max(topWidth, entry.frameWidth);
+      return entry.frameWidth >= 480;
+    }, TOP_LAYER_TIMEOUT_MS);
+    assert.notEqual(topMs, null,
+      `the terminal never received the top layer; widths seen: ${JSON.stringify(watch.widths.slice(-8))}`);
+    await watch.until(() => false, WARM_UP_MS);
+    await caller.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-caller.png') });
+    await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-top.png') });
+    // The freeze limit applies from here: the terminal is receiving the top layer.
+    watch.longestStallMs = 0;
+    const switchesBefore = await readMetric(port, 'sightline_layer_switches_total');
+
+    watch.gaps = [];
+    watch.phase = 'capped';
+    capDownlink();
+    let capped = true;
+    try {
+      const downMs = await watch.until((entry) => entry.frameWidth > 0 && entry.frameWidth <= topWidth * 0.6,
+        SWITCH_DOWN_LIMIT_MS);
+      assert.notEqual(downMs, null,
+        `no switch to a lower layer within ${SWITCH_DOWN_LIMIT_MS} ms of the ${CAP.rate} cap; ` +
+        `widths: ${JSON.stringify(watch.widths.slice(-20))}`);
+      await watch.until(() => false, CAPPED_MS);
+      await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-capped.png') });
+
+      liftCap();
+      capped = false;
+      watch.phase = 'lifted';
+      const upMs = await watch.until((entry) => entry.frameWidth >= topWidth * 0.8, SWITCH_UP_TIMEOUT_MS);
+      assert.notEqual(upMs, null, `no switch back to the top layer within ${SWITCH_UP_TIMEOUT_MS} ms of lifting the cap`);
+      await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-restored.png') });
+
+      const switches = (await readMetric(port, 'sightline_layer_switches_total')) - switchesBefore;
+      const feedbackSent = await readMetric(port, 'sightline_transport_feedback_sent_total');
+      const feedbackReceived = await readMetric(port, 'sightline_transport_feedback_received_total');
+      const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, feedbackSent, feedbackReceived,
+        longestStallMs: watch.longestStallMs, gaps: watch.gaps,
+        cap: CAP, widths: watch.widths.map((entry) => entry.width) };
+      writeFileSync(path.join(env.artifactDir, 'simulcast-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      console.log(JSON.stringify({ ...summary, widths: undefined }));
+
+      assert.ok(switches >= 2, `the relay counted ${switches} layer switches, expected at least 2`);
+      // Both directions of congestion control ran: feedback to the caller's
+      // Chrome, and feedback from the terminal's Chrome behind the estimate.
+      assert.ok(feedbackSent > 0, 'the relay sent no transport-wide feedback to the publishers');
+      assert.ok(feedbackReceived > 0, 'the relay received no transport-wide feedback from the subscribers');
+      assert.ok(watch.longestStallMs <= MAX_STALL_MS,
+        `the terminal's video froze for ${watch.longestStallMs} ms (limit ${MAX_STALL_MS} ms)`);
+    } finally {
+      if (capped) liftCap();
+    }
+  } catch (error) {
+    await reportFailure(sides, 'simulcast');
+    throw error;
+  } finally {
+    for (const side of sides) await side.browser.close().catch(() => {});
+    await serve.stop();
+    deleteNamespace();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

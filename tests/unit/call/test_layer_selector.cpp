@@ -1,0 +1,233 @@
+// Tests of simulcast layer choice with hysteresis and of switching at key
+// frames of the target layer only.
+#include "relay/call/layer_selector.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace sightline::call {
+namespace {
+
+// Three layers of one temporal layer each, at 150, 500 and 1500 kbit/s.
+std::array<LayerBitrate, 3> three_layers() {
+  std::array<LayerBitrate, 3> layers{};
+  const std::array<uint64_t, 3> rates = {150'000, 500'000, 1'500'000};
+  for (size_t i = 0; i < layers.size(); ++i) {
+    layers[i].active = true;
+    layers[i].temporal_layers = 1;
+    layers[i].cumulative_bps.fill(rates[i]);
+  }
+  return layers;
+}
+
+LayerPacket frame(size_t spatial, bool keyframe) {
+  LayerPacket packet;
+  packet.spatial = spatial;
+  packet.keyframe_start = keyframe;
+  packet.picture_start = true;
+  return packet;
+}
+
+LayerPacket continuation(size_t spatial) {
+  LayerPacket packet;
+  packet.spatial = spatial;
+  return packet;
+}
+
+TEST(LayerSelector, StartsAtKeyframeOfTarget) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  selector.update(2'000'000, false, layers, TimePoint{});
+  ASSERT_EQ(selector.target_spatial(), 2u);
+  EXPECT_FALSE(selector.current_spatial().has_value());
+  // Nothing goes out before the target layer's key frame, not even other layers.
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  EXPECT_FALSE(selector.on_packet(frame(0, true)));
+  EXPECT_TRUE(selector.switch_pending());
+  EXPECT_TRUE(selector.on_packet(frame(2, true)));
+  EXPECT_TRUE(selector.on_packet(continuation(2)));
+  EXPECT_FALSE(selector.on_packet(frame(1, false)));
+  EXPECT_FALSE(selector.switch_pending());
+  EXPECT_EQ(selector.switch_count(), 0u);
+}
+
+TEST(LayerSelector, SwitchesDownOnlyAtKeyframe) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+
+  // The estimate falls below the top layer: the target moves at once ...
+  selector.update(600'000, false, layers, now + milliseconds(100));
+  EXPECT_EQ(selector.target_spatial(), 1u);
+  // ... but the old layer keeps flowing until the new one has a key frame.
+  EXPECT_TRUE(selector.on_packet(frame(2, false)));
+  EXPECT_FALSE(selector.on_packet(frame(1, false)));
+  EXPECT_TRUE(selector.on_packet(continuation(2)));
+  EXPECT_TRUE(selector.on_packet(frame(1, true)));
+  EXPECT_EQ(selector.current_spatial(), 1u);
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  EXPECT_EQ(selector.switch_count(), 1u);
+}
+
+TEST(LayerSelector, HoldsOnSmallShortfall) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  ASSERT_EQ(selector.target_spatial(), 2u);
+  // 1.3 Mbit/s is short of the top layer's 1.5, but not by much: a key
+  // frame's burst looks like this, so the selector waits.
+  const TimePoint start = now;
+  while (now - start < LayerSelector::kDownHold - milliseconds(100)) {
+    now += milliseconds(100);
+    selector.update(1'300'000, false, layers, now);
+    EXPECT_EQ(selector.target_spatial(), 2u);
+  }
+  now += milliseconds(200);
+  selector.update(1'300'000, false, layers, now);
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, CongestionSkipsHold) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  selector.update(2'000'000, false, layers, TimePoint{});
+  selector.update(1'300'000, true, layers, TimePoint{} + milliseconds(100));
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, BriefShortfallKeepsLayer) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 5; ++i) selector.update(1'300'000, false, layers, now += milliseconds(100));
+    selector.update(2'000'000, false, layers, now += milliseconds(100));
+  }
+  EXPECT_EQ(selector.target_spatial(), 2u);
+}
+
+TEST(LayerSelector, ThinsOldLayerWhileSwitchingDown) {
+  LayerSelector selector;
+  auto layers = three_layers();
+  for (auto& layer : layers) layer.temporal_layers = 3;
+  selector.update(2'000'000, false, layers, TimePoint{});
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+  LayerPacket tl1 = frame(2, false);
+  tl1.tid = 1;
+  EXPECT_TRUE(selector.on_packet(tl1));
+
+  selector.update(600'000, true, layers, TimePoint{} + milliseconds(100));
+  ASSERT_TRUE(selector.switch_pending());
+  // The old layer's TL0 pictures still flow, its TL1 and TL2 do not.
+  EXPECT_FALSE(selector.on_packet(tl1));
+  EXPECT_TRUE(selector.on_packet(frame(2, false)));
+  EXPECT_TRUE(selector.on_packet(frame(1, true)));
+  LayerPacket new_tl1 = frame(1, false);
+  new_tl1.tid = 1;
+  EXPECT_TRUE(selector.on_packet(new_tl1));
+}
+
+TEST(LayerSelector, FallsToLowestWhenNothingFits) {
+  LayerSelector selector;
+  selector.update(10'000, false, three_layers(), TimePoint{});
+  EXPECT_EQ(selector.target_spatial(), 0u);
+}
+
+TEST(LayerSelector, GoesUpOnlyAfterHoldWithMargin) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(600'000, false, layers, now);
+  ASSERT_EQ(selector.target_spatial(), 1u);
+
+  // Above the top layer's bitrate but within the margin: no move.
+  for (int i = 0; i < 50; ++i) {
+    now += milliseconds(100);
+    selector.update(1'600'000, false, layers, now);
+  }
+  EXPECT_EQ(selector.target_spatial(), 1u);
+
+  // Beyond the margin, the move waits for the hold time.
+  const TimePoint start = now;
+  while (now - start < LayerSelector::kUpHold - milliseconds(100)) {
+    now += milliseconds(100);
+    selector.update(2'000'000, false, layers, now);
+    EXPECT_EQ(selector.target_spatial(), 1u);
+  }
+  now += milliseconds(200);
+  selector.update(2'000'000, false, layers, now);
+  EXPECT_EQ(selector.target_spatial(), 2u);
+}
+
+TEST(LayerSelector, DipRestartsHold) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(600'000, false, layers, now);
+  for (int i = 0; i < 25; ++i) {
+    now += milliseconds(100);
+    selector.update(2'000'000, false, layers, now);
+  }
+  now += milliseconds(100);
+  selector.update(1'000'000, false, layers, now);  // a dip, still enough for layer 1
+  for (int i = 0; i < 25; ++i) {
+    now += milliseconds(100);
+    selector.update(2'000'000, false, layers, now);
+  }
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, SkipsPausedLayer) {
+  LayerSelector selector;
+  auto layers = three_layers();
+  selector.update(2'000'000, false, layers, TimePoint{});
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+  // The publisher stops sending its top layer.
+  layers[2].active = false;
+  layers[2].cumulative_bps.fill(0);
+  selector.update(2'000'000, false, layers, TimePoint{} + milliseconds(100));
+  EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+TEST(LayerSelector, ThinsTemporalLayers) {
+  LayerSelector selector;
+  // One layer with three temporal layers: TL0 200, +TL1 300, +TL2 450 kbit/s.
+  std::array<LayerBitrate, 1> layers{};
+  layers[0].active = true;
+  layers[0].temporal_layers = 3;
+  layers[0].cumulative_bps = {200'000, 300'000, 450'000, 450'000};
+  TimePoint now{};
+  selector.update(1'000'000, false, layers, now);
+  ASSERT_TRUE(selector.on_packet(frame(0, true)));
+
+  LayerPacket tl2 = frame(0, false);
+  tl2.tid = 2;
+  LayerPacket tl1 = frame(0, false);
+  tl1.tid = 1;
+  LayerPacket tl0 = frame(0, false);
+  EXPECT_TRUE(selector.on_packet(tl2));
+
+  // 300 kbit/s carries TL0 and TL1 only, and is far enough below the whole
+  // stream's 450 that TL2 pictures are dropped at once.
+  selector.update(300'000, false, layers, now += milliseconds(100));
+  EXPECT_FALSE(selector.on_packet(tl2));
+  EXPECT_TRUE(selector.on_packet(tl1));
+  EXPECT_TRUE(selector.on_packet(tl0));
+  EXPECT_FALSE(selector.switch_pending());
+
+  // Back up after the hold: TL2 returns only at a TL2 layer sync picture.
+  for (int i = 0; i < 40; ++i) selector.update(1'000'000, false, layers, now += milliseconds(100));
+  EXPECT_FALSE(selector.on_packet(tl2));
+  LayerPacket sync = tl2;
+  sync.layer_sync = true;
+  EXPECT_TRUE(selector.on_packet(sync));
+  EXPECT_TRUE(selector.on_packet(tl2));
+}
+
+}  // namespace
+}  // namespace sightline::call
