@@ -200,7 +200,7 @@ function storeRejoinTicket(ticket) {
   try {
     localStorage.setItem(rejoinStorageKey(), ticket);
   } catch {
-    // Storage may be off (private mode); the page then cannot rejoin after a reload.
+    // Storage may be off (private mode), and then the page cannot rejoin after a reload.
   }
 }
 
@@ -265,7 +265,7 @@ function finish(state, values) {
   setState(state, values);
 }
 
-// An officer's warning stays on screen until the person dismisses it; the
+// An officer's warning stays on screen until the person dismisses it. Its
 // alert role makes screen readers announce it at once.
 function showWarning(key, officerText) {
   const box = element('warning');
