@@ -100,6 +100,19 @@ TEST(CallChurn, ResourcesReturnToStartingLevel) {
   for (int round = 0; round < 5; ++round) run_round(round);
   ASSERT_TRUE(wait_until([&] { return relay.call_count() == 0; }, 5s));
   ASSERT_TRUE(wait_until([&] { return relay.totals().participants == 0; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return relay.session_count() == 0; }, 5s));
+  // The warm-up's last signalling sockets close on the control thread
+  // shortly after their sessions end: count once the figure holds still.
+  size_t fds_settled = open_file_descriptors();
+  wait_until(
+      [&] {
+        std::this_thread::sleep_for(200ms);
+        const size_t now = open_file_descriptors();
+        const bool still = now == fds_settled;
+        fds_settled = now;
+        return still;
+      },
+      5s);
   const size_t fds_before = open_file_descriptors();
   const size_t ports_before = bound_udp_ports();
   const size_t rss_before = resident_kib();
