@@ -583,6 +583,7 @@ function main() {
   });
   element('end-call').addEventListener('click', () => openEndDialog());
   element('welfare').addEventListener('click', () => {
+    setPanelStatus('');
     element('welfare-form').reset();
     element('welfare-error').textContent = '';
     element('welfare-dialog').showModal();
