@@ -304,6 +304,41 @@ struct ConsoleHub::Impl {
     return json::object();
   }
 
+  // Builds the incident report of a call the officer ends, with the call's
+  // alerts; with mutex held. The entry remembers `end_code` for the list.
+  CallIncident incident_for(const Officer& officer, CallEntry& entry, std::string kind, EndReason reason,
+                            std::string reason_text, std::string end_code) const {
+    CallIncident incident;
+    incident.kind = std::move(kind);
+    incident.call_id = entry.call.call_id;
+    incident.booking_id = entry.booking ? std::optional<int64_t>(entry.booking->booking_id) : std::nullopt;
+    incident.centre_id = entry.centre_id;
+    incident.reason = reason;
+    incident.reason_text = std::move(reason_text);
+    incident.officer = officer.account.username;
+    incident.alerts = alert_summaries(entry);
+    entry.end_reason = std::move(end_code);
+    return incident;
+  }
+
+  // Ends the call with the reason the call pages show, files the incident
+  // report and audits both; called without mutex. Returns the result fields.
+  json end_and_report(const Officer& officer, CallIncident incident, const std::string& page_reason,
+                      const std::string& action, const std::string& action_detail) {
+    if (!control.end_call(incident.call_id, page_reason)) throw Refused{"This call has already ended."};
+    incident.at = clock.now();
+    int64_t report = 0;
+    {
+      std::lock_guard store_lock(store_mutex);
+      report = report_call_incident(store, incident);
+    }
+    audit(officer.account, action, "call " + incident.call_id, action_detail, incident.centre_id, incident.call_id);
+    audit(officer.account, "incident_reported", "incident report " + std::to_string(report),
+          "kind=" + incident.kind + " alerts=" + std::to_string(incident.alerts.size()), incident.centre_id,
+          incident.call_id);
+    return {{"incident_report", report}};
+  }
+
   json end(std::unique_lock<std::mutex>& lock, const Officer& officer, const json& message) {
     CallEntry& entry = scoped_call(officer, message, "end");
     const auto reason = parse_end_reason(text_field(message, "reason"));
@@ -312,30 +347,10 @@ struct ConsoleHub::Impl {
     if (*reason == EndReason::other && text.empty()) throw Refused{"Describe the reason for ending the call."};
     if (text.size() > kMaxOfficerTextBytes) throw Refused{"The reason is too long."};
     if (entry.ended_at) throw Refused{"This call has already ended."};
-    CallIncident incident;
-    incident.kind = "call_ended";
-    incident.call_id = entry.call.call_id;
-    incident.booking_id = entry.booking ? std::optional<int64_t>(entry.booking->booking_id) : std::nullopt;
-    incident.centre_id = entry.centre_id;
-    incident.reason = *reason;
-    incident.reason_text = text;
-    incident.officer = officer.account.username;
-    incident.alerts = alert_summaries(entry);
-    entry.end_reason = std::string(to_string(*reason));
+    const std::string code(to_string(*reason));
+    CallIncident incident = incident_for(officer, entry, "call_ended", *reason, text, code);
     lock.unlock();
-
-    if (!control.end_call(incident.call_id, call_page_reason(*reason))) throw Refused{"This call has already ended."};
-    incident.at = clock.now();
-    int64_t report = 0;
-    {
-      std::lock_guard store_lock(store_mutex);
-      report = report_call_incident(store, incident);
-    }
-    audit(officer.account, "call_ended", "call " + incident.call_id, "reason=" + std::string(to_string(*reason)),
-          incident.centre_id, incident.call_id);
-    audit(officer.account, "incident_reported", "incident report " + std::to_string(report),
-          "kind=call_ended alerts=" + std::to_string(incident.alerts.size()), incident.centre_id, incident.call_id);
-    return {{"incident_report", report}};
+    return end_and_report(officer, std::move(incident), call_page_reason(*reason), "call_ended", "reason=" + code);
   }
 
   json confirm_id(std::unique_lock<std::mutex>& lock, const Officer& officer, const json& message) {
@@ -362,30 +377,11 @@ struct ConsoleHub::Impl {
     if (text.size() > kMaxOfficerTextBytes) throw Refused{"The reason is too long."};
     if (entry.ended_at) throw Refused{"This call has already ended."};
     if (!entry.call.id_check) throw Refused{"This call is not waiting for an ID check."};
-    CallIncident incident;
-    incident.kind = "id_check_refused";
-    incident.call_id = entry.call.call_id;
-    incident.booking_id = entry.booking ? std::optional<int64_t>(entry.booking->booking_id) : std::nullopt;
-    incident.centre_id = entry.centre_id;
-    incident.reason = EndReason::other;
-    incident.reason_text = std::string(refusal->description) + (text.empty() ? "" : ": " + text);
-    incident.officer = officer.account.username;
-    incident.alerts = alert_summaries(entry);
-    entry.end_reason = "id_check_refused";
+    CallIncident incident =
+        incident_for(officer, entry, "id_check_refused", EndReason::other,
+                     std::string(refusal->description) + (text.empty() ? "" : ": " + text), "id_check_refused");
     lock.unlock();
-
-    if (!control.end_call(incident.call_id, "id-check-failed")) throw Refused{"This call has already ended."};
-    incident.at = clock.now();
-    int64_t report = 0;
-    {
-      std::lock_guard store_lock(store_mutex);
-      report = report_call_incident(store, incident);
-    }
-    audit(officer.account, "id_check_refused", "call " + incident.call_id, "reason=" + code, incident.centre_id,
-          incident.call_id);
-    audit(officer.account, "incident_reported", "incident report " + std::to_string(report), "kind=id_check_refused",
-          incident.centre_id, incident.call_id);
-    return {{"incident_report", report}};
+    return end_and_report(officer, std::move(incident), "id-check-failed", "id_check_refused", "reason=" + code);
   }
 
   json welfare(std::unique_lock<std::mutex>& lock, const Officer& officer, const json& message) {
