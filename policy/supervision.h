@@ -23,7 +23,7 @@ namespace sightline::policy {
 // Free text (a reason or a welfare note) is at most this many bytes.
 constexpr size_t kMaxOfficerTextBytes = 2000;
 
-// Why an officer ended a call.
+// The reason an officer gives for ending a call.
 enum class EndReason { recording, dress, abusive, recipient_safety, centre_security, other };
 
 // Parses the code of to_string ("recording", "dress", "abusive",
@@ -41,7 +41,7 @@ struct AlertSummary {
   UtcTime raised_at{};
 };
 
-// What the console shows of a booked call, with names as the booking gives them.
+// A booked call as the console shows it, with names as the booking gives them.
 struct BookedCall {
   int64_t booking_id = 0;
   int64_t centre_id = 0;

@@ -30,7 +30,7 @@
 
 namespace sightline::policy::api {
 
-// What the hub needs of the relay; serve implements it over call::Relay.
+// The relay operations the hub uses. serve implements them over call::Relay.
 class CallControl {
  public:
   virtual ~CallControl() = default;
@@ -43,14 +43,14 @@ class CallControl {
   virtual void close(control::SessionId session, const std::string& reason) = 0;
 };
 
-// A call as the relay sees it, in the relay's terms.
+// A call in the relay's terms.
 struct ConsoleCall {
   struct Member {
     std::string participant_id;
     std::string role;  // "terminal", "caller", "legal-adviser", "interpreter", "officer"
   };
   std::string call_id;
-  bool id_check = false;  // the relay holds the parties apart
+  bool id_check = false;  // the relay keeps the parties apart
   std::vector<Member> participants;
   bool parties_met = false;
 };

@@ -52,7 +52,7 @@ struct JoinDecision {
   std::string rejoin_ticket;
 };
 
-// A call as the control thread knows it, for the staff console.
+// A call as the control thread records it, for the staff console.
 struct CallSnapshot {
   struct Member {
     std::string participant_id;

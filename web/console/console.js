@@ -542,16 +542,19 @@ function main() {
   element('sign-in').addEventListener('submit', signIn);
   element('sign-out').addEventListener('click', signOut);
   element('close-panel').addEventListener('click', closePanel);
+
   element('start-id-check').addEventListener('click', startIdCheck);
   element('confirm-id').addEventListener('click', async () => {
     const result = await sendAction({ type: 'confirm-id', call: view.selected }, 'ID confirmed. The call is live.');
     if (result.ok) closeLink();
   });
+
   element('refuse-id').addEventListener('click', () => {
     element('refuse-form').reset();
     element('refuse-error').textContent = '';
     element('refuse-dialog').showModal();
   });
+
   element('open-video').addEventListener('click', () => {
     closeLink();
     view.link = new OfficerLink(view.selected, false, null);
@@ -562,6 +565,7 @@ function main() {
     closeLink();
     setPanelStatus('');
   });
+
   element('warn-reason').addEventListener('change', () => {
     const other = element('warn-reason').value === 'other';
     for (const id of ['warn-text', 'warn-text-label', 'warn-text-hint']) element(id).hidden = !other;
@@ -581,6 +585,7 @@ function main() {
       element('warn-reason').dispatchEvent(new Event('change'));
     }
   });
+
   element('end-call').addEventListener('click', () => openEndDialog());
   element('welfare').addEventListener('click', () => {
     setPanelStatus('');
@@ -588,6 +593,7 @@ function main() {
     element('welfare-error').textContent = '';
     element('welfare-dialog').showModal();
   });
+
   wireDialog('end-dialog', 'end-form', 'end-error', 'end', async (form) => {
     const result = await request({ type: 'end', call: view.selected, reason: form.elements.reason.value, text: form.elements.text.value.trim() });
     if (result.ok) setPanelStatus(`Call ended. Incident report ${result.incident_report} filed for the security team.`);
@@ -606,6 +612,7 @@ function main() {
     if (result.ok) setPanelStatus('Welfare check requested.');
     return result;
   });
+
   // The time left in each slot counts down between server updates. Only
   // the text changes, so that keyboard focus stays where the officer left it.
   setInterval(() => {
