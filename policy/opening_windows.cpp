@@ -12,6 +12,15 @@ constexpr int kMinutesPerDay = 24 * 60;
 constexpr std::array<const char*, 7> kWeekdayNames = {"Sunday", "Monday", "Tuesday", "Wednesday",
                                                       "Thursday", "Friday", "Saturday"};
 
+}  // namespace
+
+std::string weekday_name(int weekday) {
+  if (weekday < 0 || weekday >= static_cast<int>(kWeekdayNames.size())) return "weekday " + std::to_string(weekday);
+  return kWeekdayNames[static_cast<size_t>(weekday)];
+}
+
+namespace {
+
 int weekday_of(LocalDay day) { return static_cast<int>(std::chrono::weekday{day}.c_encoding()); }
 
 std::string hours_text(minutes m) {

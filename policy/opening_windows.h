@@ -25,6 +25,10 @@ struct OpeningWindow {
   int end_minute;
 };
 
+// The English name of `weekday` (0 = Sunday ... 6 = Saturday), or
+// "weekday N" for a number outside that range.
+std::string weekday_name(int weekday);
+
 // Checks that every window lies within one day on the slot grid and that no
 // two windows of the same weekday overlap.
 std::optional<Refusal> check_window_shape(const std::vector<OpeningWindow>& windows);

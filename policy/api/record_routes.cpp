@@ -50,7 +50,7 @@ std::vector<OpeningWindow> windows_from(const ApiContext& context) {
       if (minute % kSlotLength.count() != 0) {
         const std::string text = item[name].get<std::string>();
         throw ApiError{400,
-                       "opening window " + std::to_string(windows.size() + 1) + " " + name + "s at " + text +
+                       "the " + weekday_name(item["weekday"].get<int>()) + " window " + name + "s at " + text +
                            "; windows start and end on the hour or half hour (HH:00 or HH:30), and a window open "
                            "until midnight ends at 24:00",
                        "windows", ""};

@@ -13,6 +13,7 @@
 
 #include "relay/call/relay.h"
 #include "relay/control/config.h"
+#include "tests/support/shared_test_data.h"
 #include "tools/peer/peer.h"
 
 namespace sightline::testing {
@@ -21,7 +22,7 @@ namespace sightline::testing {
 inline std::string default_clip() {
   const std::filesystem::path made = std::filesystem::path(SIGHTLINE_SOURCE_DIR) / ".cache/media/foreman_cif_15fps.y4m";
   if (std::filesystem::exists(made)) return made.string();
-  return std::string(SIGHTLINE_SHARED_DIR) + "/testdata/video/talking_foreman_cif_15fps_4.3s.y4m";
+  return test::shared_test_file("video/talking_foreman_cif_15fps_4.3s.y4m");
 }
 
 inline control::RelayConfig loopback_relay_config(unsigned workers = 1) {

@@ -154,12 +154,56 @@ const admin = (() => {
 
   function stateLabel(state) { return STATE_LABELS[state] || text(state).replace(/_/g, " "); }
 
-  // Marks the link to the current page for sighted and screen-reader users.
-  function markCurrentPage() {
+  // The admin pages in navigation order. A link with roles is shown only to
+  // those roles once the account is known; the server checks every route
+  // whatever the navigation shows.
+  const NAVIGATION = [
+    { href: "people.html", label: "Detained individuals" },
+    { href: "compact.html", label: "Compact" },
+    { href: "risk.html", label: "Risk assessment" },
+    { href: "booking.html", label: "Booking" },
+    { href: "suspensions.html", label: "Suspensions and appeals" },
+    { href: "incidents.html", label: "Incident reports" },
+    { href: "welfare.html", label: "Welfare checks" },
+    { href: "audit.html", label: "Audit log", roles: "manager compliance admin" },
+    { href: "centres.html", label: "Centres", roles: "admin" },
+    { href: "/console/", label: "Officer's console", roles: "dco manager admin" },
+  ];
+
+  // Fills the page's empty <header data-admin-header> with the title, the
+  // navigation (the current page marked for sighted and screen-reader
+  // users), the account name and the sign-out button.
+  function buildHeader() {
+    const header = document.querySelector("header[data-admin-header]");
+    if (!header) return;
+    const title = document.createElement("strong");
+    title.textContent = "Sightline admin";
+
+    const nav = document.createElement("nav");
+    nav.setAttribute("aria-label", "Admin pages");
     const currentFile = window.location.pathname.split("/").pop();
-    for (const link of document.querySelectorAll("header nav a")) {
-      if (link.getAttribute("href") === currentFile) link.setAttribute("aria-current", "page");
+    for (const page of NAVIGATION) {
+      const link = document.createElement("a");
+      link.href = page.href;
+      link.textContent = page.label;
+      if (page.roles) {
+        link.dataset.roles = page.roles;
+        link.hidden = true;
+      }
+      if (page.href === currentFile) link.setAttribute("aria-current", "page");
+      nav.append(link);
     }
+
+    const who = document.createElement("span");
+    who.className = "who";
+    who.id = "who";
+    who.setAttribute("aria-live", "polite");
+    const signOut = document.createElement("button");
+    signOut.type = "button";
+    signOut.id = "sign-out";
+    signOut.className = "secondary";
+    signOut.textContent = "Sign out";
+    header.replaceChildren(title, nav, who, signOut);
   }
 
   function wireSignOut() {
@@ -171,9 +215,11 @@ const admin = (() => {
     });
   }
 
+  // Deferred scripts run after parsing, so the header exists for the page's
+  // own script, which runs after this one.
+  buildHeader();
   document.addEventListener("DOMContentLoaded", () => {
     wireSignOut();
-    markCurrentPage();
     if (document.body.dataset.signedIn === "required") showAccount();
   });
 

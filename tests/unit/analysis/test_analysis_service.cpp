@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/analysis_service.h"
+#include "tests/support/shared_test_data.h"
 #include "tools/media/vp8_encoder.h"
 #include "tools/media/vp8_packetizer.h"
 #include "tools/media/y4m_reader.h"
@@ -19,7 +20,7 @@
 namespace sightline::analysis {
 namespace {
 
-const std::string kForemanPath = std::string(SIGHTLINE_SHARED_DIR) + "/testdata/video/talking_foreman_cif_15fps_4.3s.y4m";
+const char kForemanFile[] = "video/talking_foreman_cif_15fps_4.3s.y4m";
 constexpr uint32_t kTicksPerFrame = media::kVp8TimestampHz / 15;
 constexpr milliseconds kFrameInterval{1000 / 15};
 
@@ -35,7 +36,7 @@ class ForemanSender {
  public:
   ForemanSender() {
     std::string error;
-    reader_ = media::Y4mReader::open(kForemanPath, true, error);
+    reader_ = media::Y4mReader::open(test::shared_test_file(kForemanFile), true, error);
     EXPECT_NE(reader_, nullptr) << error;
     encoder_ = media::Vp8Encoder::create(media::Vp8EncoderConfig{}, error);
     EXPECT_NE(encoder_, nullptr) << error;

@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "relay/base/bytes.h"
+#include "tests/support/shared_test_data.h"
 #include "tools/media/vp8_decoder.h"
 #include "tools/media/vp8_frame_assembler.h"
 
 namespace sightline::media {
 namespace {
 
-const std::string kPcapPath = std::string(SIGHTLINE_SHARED_DIR) + "/testdata/rtp/chromium-156-vp8-foreman.pcap";
+const char kPcapFile[] = "rtp/chromium-156-vp8-foreman.pcap";
 constexpr uint8_t kVp8PayloadType = 96;  // From the capture's SDP answer.
 
 constexpr size_t kPcapHeaderBytes = 24;
@@ -100,8 +101,9 @@ std::vector<uint8_t> read_file(const std::string& path) {
 }
 
 TEST(ChromiumPcap, EveryVp8FrameDecodes) {
-  const std::vector<uint8_t> pcap = read_file(kPcapPath);
-  ASSERT_GE(pcap.size(), kPcapHeaderBytes) << "cannot read " << kPcapPath;
+  const std::string pcap_path = test::shared_test_file(kPcapFile);
+  const std::vector<uint8_t> pcap = read_file(pcap_path);
+  ASSERT_GE(pcap.size(), kPcapHeaderBytes) << "cannot read " << pcap_path;
   ASSERT_EQ(load_le32(&pcap[0]), kPcapMagicMicroseconds) << "expected a little-endian classic pcap";
   ASSERT_EQ(load_le32(&pcap[20]), kLinkTypeEthernet);
 

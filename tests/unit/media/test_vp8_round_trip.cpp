@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/shared_test_data.h"
 #include "tools/media/psnr.h"
 #include "tools/media/vp8_decoder.h"
 #include "tools/media/vp8_encoder.h"
@@ -18,13 +19,13 @@
 namespace sightline::media {
 namespace {
 
-const std::string kForemanPath = std::string(SIGHTLINE_SHARED_DIR) + "/testdata/video/talking_foreman_cif_15fps_4.3s.y4m";
+const char kForemanFile[] = "video/talking_foreman_cif_15fps_4.3s.y4m";
 constexpr int kForemanFrames = 65;
 constexpr uint32_t kTicksPerFrame = kVp8TimestampHz / 15;
 
 std::vector<I420Frame> read_foreman() {
   std::string error;
-  auto reader = Y4mReader::open(kForemanPath, false, error);
+  auto reader = Y4mReader::open(test::shared_test_file(kForemanFile), false, error);
   EXPECT_NE(reader, nullptr) << error;
   std::vector<I420Frame> frames;
   if (reader == nullptr) return frames;

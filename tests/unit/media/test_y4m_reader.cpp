@@ -7,10 +7,12 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/shared_test_data.h"
+
 namespace sightline::media {
 namespace {
 
-const std::string kForemanPath = std::string(SIGHTLINE_SHARED_DIR) + "/testdata/video/talking_foreman_cif_15fps_4.3s.y4m";
+const char kForemanFile[] = "video/talking_foreman_cif_15fps_4.3s.y4m";
 
 std::string write_temp(const std::string& name, const std::string& content) {
   const std::string path = (std::filesystem::path(testing::TempDir()) / name).string();
@@ -20,7 +22,7 @@ std::string write_temp(const std::string& name, const std::string& content) {
 
 TEST(Y4mReader, ForemanHeaderAndFrames) {
   std::string error;
-  auto reader = Y4mReader::open(kForemanPath, false, error);
+  auto reader = Y4mReader::open(test::shared_test_file(kForemanFile), false, error);
   ASSERT_NE(reader, nullptr) << error;
   EXPECT_EQ(reader->width(), 352);
   EXPECT_EQ(reader->height(), 288);
@@ -39,7 +41,7 @@ TEST(Y4mReader, ForemanHeaderAndFrames) {
 
 TEST(Y4mReader, LoopRepeatsFirstFrame) {
   std::string error;
-  auto reader = Y4mReader::open(kForemanPath, true, error);
+  auto reader = Y4mReader::open(test::shared_test_file(kForemanFile), true, error);
   ASSERT_NE(reader, nullptr) << error;
   I420Frame first;
   I420Frame frame;

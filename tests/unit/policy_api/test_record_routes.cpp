@@ -52,7 +52,7 @@ TEST_F(RecordRoutesTest, WindowEndingAtMidnight) {
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(json_of(refused)["field"], "windows");
   const std::string message = json_of(refused)["error"];
-  EXPECT_NE(message.find("opening window 1 ends at 23:59"), std::string::npos) << message;
+  EXPECT_NE(message.find("the Sunday window ends at 23:59"), std::string::npos) << message;
   EXPECT_NE(message.find("ends at 24:00"), std::string::npos) << message;
 
   auto added = call("POST", "/api/centres", admin,

@@ -11,6 +11,7 @@
 #include "relay/rtp/rtp_packet.h"
 #include "relay/rtp/sequence_number.h"
 #include "tests/unit/rtp/pcap_reader.h"
+#include "tests/support/shared_test_data.h"
 
 namespace sightline::rtp {
 namespace {
@@ -30,7 +31,7 @@ constexpr uint8_t kMidId = 4;
 std::vector<test::UdpDatagram> load_capture() {
   std::string error;
   auto datagrams =
-      test::read_pcap_udp(std::string(SIGHTLINE_SHARED_DIR) + "/testdata/rtp/chromium-156-vp8-foreman.pcap", error);
+      test::read_pcap_udp(test::shared_test_file("rtp/chromium-156-vp8-foreman.pcap"), error);
   EXPECT_TRUE(error.empty()) << error;
   return datagrams;
 }

@@ -10,16 +10,12 @@
 
 #include "relay/sdp/sdp_parser.h"
 #include "relay/sdp/sdp_writer.h"
+#include "tests/support/shared_test_data.h"
 
 namespace sightline::sdp {
 namespace {
 
-std::string read_text(const std::string& relative_path) {
-  std::ifstream file(std::string(SIGHTLINE_SHARED_DIR) + "/testdata/" + relative_path, std::ios::binary);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
+std::string read_text(const std::string& relative_path) { return test::read_shared_test_file(relative_path); }
 
 const std::string kRelayFingerprint =
     "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99";

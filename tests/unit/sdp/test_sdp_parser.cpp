@@ -3,20 +3,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "relay/sdp/sdp_writer.h"
+#include "tests/support/shared_test_data.h"
 
 namespace sightline::sdp {
 namespace {
 
-std::string read_text(const std::string& relative_path) {
-  std::ifstream file(std::string(SIGHTLINE_SHARED_DIR) + "/testdata/" + relative_path, std::ios::binary);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
+std::string read_text(const std::string& relative_path) { return test::read_shared_test_file(relative_path); }
 
 const std::vector<std::string> kRealSdpFiles = {
     "sdp/chromium-156-offer.sdp",        "sdp/chromium-156-offer-simulcast.sdp",
