@@ -63,7 +63,7 @@ TEST(DressScore, ClassifierNeedsSkinBelowTheHead) {
 }
 
 TEST(DressScore, PornNeedsTorsoMatchingTheFace) {
-  // A hand at the mouth makes the classifier say Porn on dressed people, so
+  // A hand at the mouth raises the classifier's Porn output on dressed people, so
   // the Porn class counts only with a bare-looking torso.
   DressEvidence evidence;
   evidence.classifier.porn = 0.9f;
