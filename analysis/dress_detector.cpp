@@ -11,13 +11,20 @@ namespace {
 
 constexpr float kMinPersonScore = 0.3f;
 
+float lower_skin_factor(const SkinEvidence& skin) { return std::clamp(skin.lower_fraction / kMinLowerSkin, 0.0f, 1.0f); }
+
+float torso_skin_factor(const SkinEvidence& skin) {
+  return std::clamp(skin.torso_face_match / kMinTorsoFaceMatch, 0.0f, 1.0f);
+}
+
 }  // namespace
 
-float dress_skin_factor(const SkinEvidence& skin) { return std::clamp(skin.lower_fraction / kMinLowerSkin, 0.0f, 1.0f); }
+float dress_skin_factor(const SkinEvidence& skin) { return std::max(lower_skin_factor(skin), torso_skin_factor(skin)); }
 
 float dress_score(const DressEvidence& evidence) {
-  const float classifier = std::clamp(evidence.classifier.sexy, 0.0f, 1.0f);
-  return classifier * dress_skin_factor(evidence.skin);
+  const float sexy = std::clamp(evidence.classifier.sexy, 0.0f, 1.0f);
+  const float porn = std::clamp(evidence.classifier.porn, 0.0f, 1.0f);
+  return std::max(sexy * lower_skin_factor(evidence.skin), porn * torso_skin_factor(evidence.skin));
 }
 
 DressDetector::DressDetector(const std::filesystem::path& models_dir, DressOptions options)

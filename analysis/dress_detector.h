@@ -17,8 +17,9 @@ struct DressOptions {
   // classifier's crop changes: recall 0.58 at the same threshold.
   int input_size = 416;
   // Skips the classifier when the skin evidence alone caps the score below
-  // this (the score is the classifier's probability times the skin factor,
-  // so it can be no larger than the skin factor), and returns score 0. Set
+  // this (each product in dress_score is a probability times a skin factor,
+  // so the score can be no larger than the larger factor), and returns
+  // score 0. Set
   // it to the alert threshold to skip about 20 ms of MobileNetV2 on dressed
   // people without changing any alert decision. 0 always runs the classifier.
   float classifier_min_score = 0;
@@ -34,13 +35,20 @@ struct DressEvidence {
   bool classifier_run = false;
 };
 
-// Combines the evidence into a score in 0..1: the classifier's Sexy
-// probability, scaled down in proportion when the lower half of the person
-// shows less skin than kMinLowerSkin. Skin alone fires on faces filling the
-// frame, and the classifier alone is fooled by sportswear. Its Porn class is left
-// out: it fires on dressed people with a hand at the mouth (brushing teeth,
-// smoking, drinking) and added false alarms without adding recall.
+// Combines the evidence into a score in 0..1, the larger of two products:
+// - the classifier's Sexy probability, scaled down in proportion when the
+//   lower half of the person box shows less skin than kMinLowerSkin (swimwear,
+//   underwear with bare legs);
+// - its Porn probability, scaled down in proportion when less than
+//   kMinTorsoFaceMatch of the torso centre has the face's skin chroma (a bare
+//   chest or belly, a towel or an open bathrobe). The classifier calls
+//   shirtless people Porn rather than Sexy, but it also calls dressed people
+//   Porn when a hand is at the mouth (brushing teeth, smoking, drinking); the
+//   torso match separates the two.
+// Skin alone fires on faces filling the frame and on sportswear, and the
+// classifier alone is fooled by sportswear.
 inline constexpr float kMinLowerSkin = 0.10f;
+inline constexpr float kMinTorsoFaceMatch = 0.70f;
 float dress_score(const DressEvidence& evidence);
 // The skin part of dress_score: 0..1, the upper bound of the score.
 float dress_skin_factor(const SkinEvidence& skin);

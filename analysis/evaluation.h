@@ -16,7 +16,7 @@ namespace sightline::analysis {
 
 // Decision thresholds on each detector's score, chosen once (docs/models.md).
 inline constexpr float kRecordingDeviceThreshold = 0.32f;
-inline constexpr float kDressThreshold = 0.4f;
+inline constexpr float kDressThreshold = 0.45f;
 
 struct ManifestEntry {
   std::string file;

@@ -1,5 +1,6 @@
-// Exposed-skin measures over a person's torso: a chroma-based skin mask and
-// the fraction of skin pixels in the region below the head.
+// Exposed-skin measures over a person box: a chroma-based skin mask, the
+// fraction of skin pixels in bands of the box, and how much of the torso has
+// the chroma of the person's own face.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -21,11 +22,28 @@ struct SkinEvidence {
   // head-and-shoulders framing the face ends above it, so dressed people
   // score low here, while a bare chest, belly or legs fill it.
   float lower_fraction = 0;
+  // Fraction of the torso centre (37.5% to 75% of the box height, the middle
+  // half of its width) whose chroma lies within kFaceChromaTolerance of the
+  // face's median skin chroma, 0..1. Clothing of a skin-like colour (beige,
+  // pink, orange) passes the fixed skin range but rarely matches the face.
+  float torso_face_match = 0;
+  // Whether the head region had enough skin pixels to take the face chroma
+  // from. Without them the match uses kTypicalSkinCr and kTypicalSkinCb.
+  bool face_reference = false;
 };
+
+// Cr and Cb of a BGR pixel may differ from the face's median by this much
+// (8-bit YCrCb) and still count as matching it.
+inline constexpr int kFaceChromaTolerance = 10;
+// The chroma used when no face skin is visible, near the centre of the
+// skin_mask range.
+inline constexpr int kTypicalSkinCr = 150;
+inline constexpr int kTypicalSkinCb = 105;
 
 // Measures skin inside `person` (image pixels). The head is taken as the top
 // quarter of the box, the torso as the central band below it, and the lower
-// body as the bottom half.
+// body as the bottom half. The face chroma comes from the skin pixels of the
+// top 30% of the box, middle 60% of its width.
 SkinEvidence measure_skin(const cv::Mat& bgr, const cv::Rect& person);
 
 }  // namespace sightline::analysis

@@ -74,12 +74,12 @@ TEST(Positives, FollowLabels) {
 
 // The targets: recall >= 0.8 on positives with false alarms on at most 10% of
 // all other images, per detector. The false-alarm targets are met and
-// asserted. The recall targets are NOT met (0.69 and 0.65, docs/models.md), so
-// the floors below guard the reached recall against regressions.
+// asserted. The dress recall target is met (0.85, docs/models.md) and
+// asserted. The recording device recall target is NOT met (0.69), so the
+// floor below guards the reached recall against regressions.
 constexpr double kTargetRecall = 0.8;
 constexpr double kTargetFalseAlarms = 0.10;
 constexpr double kReachedDeviceRecall = 0.68;
-constexpr double kReachedDressRecall = 0.65;
 
 TEST(Evaluation, QualityOnSharedImages) {
   const std::filesystem::path models = models_directory("", SIGHTLINE_SOURCE_DIR);
@@ -99,10 +99,9 @@ TEST(Evaluation, QualityOnSharedImages) {
   EXPECT_LE(device.false_alarm_rate(), kTargetFalseAlarms);
   EXPECT_LE(dress.false_alarm_rate(), kTargetFalseAlarms);
   EXPECT_GE(device.recall(), kReachedDeviceRecall);
-  EXPECT_GE(dress.recall(), kReachedDressRecall);
-  if (device.recall() < kTargetRecall || dress.recall() < kTargetRecall) {
-    std::printf("recall target %.2f not met: recording_device %.2f, inappropriate_dress %.2f\n", kTargetRecall,
-                device.recall(), dress.recall());
+  EXPECT_GE(dress.recall(), kTargetRecall);
+  if (device.recall() < kTargetRecall) {
+    std::printf("recall target %.2f not met: recording_device %.2f\n", kTargetRecall, device.recall());
   }
 }
 

@@ -1,4 +1,5 @@
-// Skin mask on synthetic colour patches, and the raised-phone geometry.
+// Skin mask, skin evidence and dress score on synthetic colour patches, and
+// the raised-phone geometry.
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
@@ -61,11 +62,80 @@ TEST(DressScore, ClassifierNeedsSkinBelowTheHead) {
   EXPECT_FLOAT_EQ(dress_score(evidence), 0.0f);
 }
 
-TEST(DressScore, IgnoresPornClass) {
+TEST(DressScore, PornNeedsTorsoMatchingTheFace) {
+  // A hand at the mouth raises the classifier's Porn output on dressed people, so
+  // the Porn class counts only with a bare-looking torso.
   DressEvidence evidence;
-  evidence.classifier.porn = 0.95f;
+  evidence.classifier.porn = 0.9f;
   evidence.skin.lower_fraction = 0.5f;
   EXPECT_FLOAT_EQ(dress_score(evidence), 0.0f);
+  evidence.skin.torso_face_match = kMinTorsoFaceMatch;
+  EXPECT_FLOAT_EQ(dress_score(evidence), 0.9f);
+  evidence.skin.torso_face_match = kMinTorsoFaceMatch / 2;
+  EXPECT_FLOAT_EQ(dress_score(evidence), 0.45f);
+}
+
+TEST(DressScore, TakesTheStrongerProduct) {
+  DressEvidence evidence;
+  evidence.classifier.sexy = 0.6f;
+  evidence.classifier.porn = 0.3f;
+  evidence.skin.lower_fraction = 0.5f;
+  evidence.skin.torso_face_match = 1.0f;
+  EXPECT_FLOAT_EQ(dress_score(evidence), 0.6f);
+  evidence.skin.lower_fraction = 0;
+  EXPECT_FLOAT_EQ(dress_score(evidence), 0.3f);
+}
+
+TEST(DressScore, SkinFactorBoundsTheScore) {
+  SkinEvidence skin;
+  EXPECT_FLOAT_EQ(dress_skin_factor(skin), 0.0f);
+  skin.lower_fraction = kMinLowerSkin / 4;
+  skin.torso_face_match = kMinTorsoFaceMatch / 2;
+  EXPECT_FLOAT_EQ(dress_skin_factor(skin), 0.5f);
+  skin.lower_fraction = kMinLowerSkin;
+  EXPECT_FLOAT_EQ(dress_skin_factor(skin), 1.0f);
+}
+
+TEST(SkinEvidence, BareTorsoMatchesTheFace) {
+  const cv::Scalar medium(96, 138, 198);
+  cv::Mat image(200, 100, CV_8UC3, medium);
+  const SkinEvidence bare = measure_skin(image, cv::Rect(0, 0, 100, 200));
+  EXPECT_TRUE(bare.face_reference);
+  EXPECT_EQ(bare.torso_face_match, 1.0f);
+
+  // A shirt over the torso centre (37.5% to 75% of the height).
+  image(cv::Rect(0, 60, 100, 140)).setTo(cv::Scalar(200, 80, 30));
+  const SkinEvidence shirt = measure_skin(image, cv::Rect(0, 0, 100, 200));
+  EXPECT_TRUE(shirt.face_reference);
+  EXPECT_EQ(shirt.torso_face_match, 0.0f);
+}
+
+TEST(SkinEvidence, SkinColouredClothIsNotTheFace) {
+  // A beige top passes the fixed skin range, but its chroma is more than
+  // kFaceChromaTolerance away from the face's.
+  const cv::Scalar face(96, 138, 198);
+  const cv::Scalar beige(173, 196, 236);
+  cv::Mat image(200, 100, CV_8UC3, beige);
+  image(cv::Rect(0, 0, 100, 60)).setTo(face);
+  const SkinEvidence evidence = measure_skin(image, cv::Rect(0, 0, 100, 200));
+  EXPECT_TRUE(evidence.face_reference);
+  EXPECT_GT(evidence.torso_fraction, 0.9f);
+  EXPECT_EQ(evidence.torso_face_match, 0.0f);
+}
+
+TEST(SkinEvidence, NoFaceFallsBackToTypicalSkin) {
+  // No skin in the head region: the torso is compared with the typical
+  // chroma, which dark skin (Cr 151, Cb 110) matches and green cloth does not.
+  cv::Mat image(200, 100, CV_8UC3, cv::Scalar(60, 160, 60));
+  image(cv::Rect(0, 70, 100, 90)).setTo(cv::Scalar(45, 67, 110));
+  const SkinEvidence dark = measure_skin(image, cv::Rect(0, 0, 100, 200));
+  EXPECT_FALSE(dark.face_reference);
+  EXPECT_EQ(dark.torso_face_match, 1.0f);
+
+  image.setTo(cv::Scalar(60, 160, 60));
+  const SkinEvidence cloth = measure_skin(image, cv::Rect(0, 0, 100, 200));
+  EXPECT_FALSE(cloth.face_reference);
+  EXPECT_EQ(cloth.torso_face_match, 0.0f);
 }
 
 TEST(SkinEvidence, TinyBoxHasNoEvidence) {
