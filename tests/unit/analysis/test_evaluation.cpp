@@ -11,6 +11,7 @@
 
 #include "analysis/evaluation.h"
 #include "analysis/model_files.h"
+#include "analysis/model_nanodet.h"
 
 namespace sightline::analysis {
 namespace {
@@ -74,18 +75,21 @@ TEST(Positives, FollowLabels) {
 
 // The targets: recall >= 0.8 on positives with false alarms on at most 10% of
 // all other images, per detector. The false-alarm targets are met and
-// asserted. The recall targets are NOT met (0.69 and 0.65, docs/models.md), so
-// the floors below guard the reached recall against regressions.
+// asserted. The recall targets are NOT met (recording device 0.75, dress
+// 0.65, docs/models.md), so the floors below guard the reached recall
+// against regressions.
 constexpr double kTargetRecall = 0.8;
 constexpr double kTargetFalseAlarms = 0.10;
-constexpr double kReachedDeviceRecall = 0.68;
+constexpr double kReachedDeviceRecall = 0.75;
 constexpr double kReachedDressRecall = 0.65;
 
 TEST(Evaluation, QualityOnSharedImages) {
   const std::filesystem::path models = models_directory("", SIGHTLINE_SOURCE_DIR);
-  if (!std::filesystem::exists(kImages / "MANIFEST.tsv") ||
-      !std::filesystem::exists(models / kNanoDetSmallModelFile) ||
-      !std::filesystem::exists(models / kNanoDetModelFile)) {
+  bool have_models = std::filesystem::exists(models / kNanoDetModelFile);
+  for (const cv::Size& shape : kNanoDetShapes320) {
+    have_models = have_models && std::filesystem::exists(models / nanodet_model_file(shape));
+  }
+  if (!std::filesystem::exists(kImages / "MANIFEST.tsv") || !have_models) {
     GTEST_SKIP() << "needs " << kImages << " and models in " << models << " (tools/models/import.sh)";
   }
   cv::setNumThreads(2);
