@@ -15,7 +15,7 @@
 namespace sightline::analysis {
 
 // Decision thresholds on each detector's score, chosen once (docs/models.md).
-inline constexpr float kRecordingDeviceThreshold = 0.32f;
+inline constexpr float kRecordingDeviceThreshold = 0.25f;
 inline constexpr float kDressThreshold = 0.45f;
 
 struct ManifestEntry {

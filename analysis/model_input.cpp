@@ -47,14 +47,17 @@ FrameView I420Image::view() const {
   return frame;
 }
 
-Letterbox letterbox(const cv::Mat& bgr, int input_size) {
+Letterbox letterbox(const cv::Mat& bgr, cv::Size input_size) {
   Letterbox result;
-  result.scale = static_cast<float>(input_size) / static_cast<float>(std::max(bgr.cols, bgr.rows));
-  const int width = std::clamp(static_cast<int>(bgr.cols * result.scale + 0.5f), 1, input_size);
-  const int height = std::clamp(static_cast<int>(bgr.rows * result.scale + 0.5f), 1, input_size);
-  result.image = cv::Mat(input_size, input_size, CV_8UC3, cv::Scalar(0, 0, 0));
+  result.scale = std::min(static_cast<float>(input_size.width) / static_cast<float>(bgr.cols),
+                          static_cast<float>(input_size.height) / static_cast<float>(bgr.rows));
+  const int width = std::clamp(static_cast<int>(bgr.cols * result.scale + 0.5f), 1, input_size.width);
+  const int height = std::clamp(static_cast<int>(bgr.rows * result.scale + 0.5f), 1, input_size.height);
+  result.image = cv::Mat(input_size, CV_8UC3, cv::Scalar(0, 0, 0));
   cv::resize(bgr, result.image(cv::Rect(0, 0, width, height)), cv::Size(width, height), 0, 0, cv::INTER_AREA);
   return result;
 }
+
+Letterbox letterbox(const cv::Mat& bgr, int input_size) { return letterbox(bgr, cv::Size(input_size, input_size)); }
 
 }  // namespace sightline::analysis

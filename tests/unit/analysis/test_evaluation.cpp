@@ -11,6 +11,7 @@
 
 #include "analysis/evaluation.h"
 #include "analysis/model_files.h"
+#include "analysis/model_nanodet.h"
 
 namespace sightline::analysis {
 namespace {
@@ -75,17 +76,19 @@ TEST(Positives, FollowLabels) {
 // The targets: recall >= 0.8 on positives with false alarms on at most 10% of
 // all other images, per detector. The false-alarm targets are met and
 // asserted. The dress recall target is met (0.85, docs/models.md) and
-// asserted. The recording device recall target is NOT met (0.69), so the
+// asserted. The recording device recall target is NOT met (0.75), so the
 // floor below guards the reached recall against regressions.
 constexpr double kTargetRecall = 0.8;
 constexpr double kTargetFalseAlarms = 0.10;
-constexpr double kReachedDeviceRecall = 0.68;
+constexpr double kReachedDeviceRecall = 0.75;
 
 TEST(Evaluation, QualityOnSharedImages) {
   const std::filesystem::path models = models_directory("", SIGHTLINE_SOURCE_DIR);
-  if (!std::filesystem::exists(kImages / "MANIFEST.tsv") ||
-      !std::filesystem::exists(models / kNanoDetSmallModelFile) ||
-      !std::filesystem::exists(models / kNanoDetModelFile)) {
+  bool have_models = std::filesystem::exists(models / kNanoDetModelFile);
+  for (const cv::Size& shape : kNanoDetShapes320) {
+    have_models = have_models && std::filesystem::exists(models / nanodet_model_file(shape));
+  }
+  if (!std::filesystem::exists(kImages / "MANIFEST.tsv") || !have_models) {
     GTEST_SKIP() << "needs " << kImages << " and models in " << models << " (tools/models/import.sh)";
   }
   cv::setNumThreads(2);
