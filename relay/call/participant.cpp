@@ -425,6 +425,14 @@ void Participant::on_rtcp(WebRtcTransport&, ByteView compound, TimePoint now) {
     counters_.keyframe_requests_received.add();
     call_.request_keyframe(*this, now);
   }
+  // Congestion that this feedback revealed moves the layer choice at once,
+  // not at the next periodic update up to kLayerUpdateInterval later.
+  const bool congested = estimator_.congested();
+  if (congested && !was_congested_) {
+    update_layer_selection(now);
+    next_layer_update_ = now + kLayerUpdateInterval;
+  }
+  was_congested_ = congested;
 }
 
 void Participant::send_reports(TimePoint now) {
@@ -480,9 +488,13 @@ void Participant::update_layer_selection(TimePoint now) {
   layer_selector_.update(estimate, congested, std::span<const LayerBitrate>(layers.data(), count), now);
 
   if (!layer_selector_.switch_pending()) return;
-  if (last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;
+  const size_t target = *layer_selector_.target_spatial();
+  // A new target layer is asked at once; the same one again after kSwitchKeyframeInterval.
+  const bool same_target = last_switch_request_layer_ == target;
+  if (same_target && last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;
   last_switch_request_ = now;
-  if (call_.request_layer_keyframe(*this, *layer_selector_.target_spatial(), now)) {
+  last_switch_request_layer_ = target;
+  if (call_.request_layer_keyframe(*this, target, now)) {
     counters_.layer_switch_keyframe_requests.add();
   }
 }

@@ -211,6 +211,9 @@ class Participant final : public TransportListener {
   size_t transport_sequence_offset_ = 0;
   std::optional<TimePoint> next_layer_update_;
   std::optional<TimePoint> last_switch_request_;
+  std::optional<size_t> last_switch_request_layer_;
+  // The estimator's congestion report after the previous feedback.
+  bool was_congested_ = false;
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
