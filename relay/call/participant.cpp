@@ -84,6 +84,42 @@ void Participant::on_transport_connected(WebRtcTransport&) {
 
 void Participant::on_transport_failed(WebRtcTransport&, std::string_view reason) { call_.on_failed(*this, reason); }
 
+namespace {
+
+bool same_format(const MediaFormat& a, const MediaFormat& b) {
+  return a.negotiated == b.negotiated && a.payload_type == b.payload_type &&
+         a.rtx_payload_type == b.rtx_payload_type && a.clock_rate == b.clock_rate;
+}
+
+bool same_extensions(const sdp::ExtensionIds& a, const sdp::ExtensionIds& b) {
+  return a.mid == b.mid && a.rtp_stream_id == b.rtp_stream_id && a.repaired_rtp_stream_id == b.repaired_rtp_stream_id &&
+         a.abs_send_time == b.abs_send_time && a.transport_cc == b.transport_cc && a.audio_level == b.audio_level;
+}
+
+}  // namespace
+
+bool Participant::can_restart_ice(const ParticipantSetup& setup) const {
+  const WebRtcTransport::State state = transport_->state();
+  if (state == WebRtcTransport::State::failed || state == WebRtcTransport::State::closed) return false;
+  const TransportParams& current = setup_.transport;
+  return setup.transport.remote_fingerprint_algorithm == current.remote_fingerprint_algorithm &&
+         setup.transport.remote_fingerprint == current.remote_fingerprint &&
+         same_format(setup.audio, setup_.audio) && same_format(setup.video, setup_.video) &&
+         same_extensions(setup.extensions, setup_.extensions) && setup.transport_cc == setup_.transport_cc &&
+         setup.remb == setup_.remb && setup.simulcast_rids == setup_.simulcast_rids &&
+         setup.audio_ssrc == setup_.audio_ssrc && setup.video_ssrc == setup_.video_ssrc;
+}
+
+void Participant::restart_ice(const ParticipantSetup& setup) {
+  setup_.transport.local_ufrag = setup.transport.local_ufrag;
+  setup_.transport.local_password = setup.transport.local_password;
+  setup_.transport.remote_ufrag = setup.transport.remote_ufrag;
+  setup_.transport.remote_password = setup.transport.remote_password;
+  setup_.session = setup.session;
+  transport_->restart_ice(setup.transport.local_ufrag, setup.transport.local_password, setup.transport.remote_ufrag,
+                          setup.transport.remote_password);
+}
+
 void Participant::on_transport_closed(WebRtcTransport&) {
   log::info("call", "participant closed its transport", {{"call", call_.id()}, {"participant", id()}});
 }

@@ -89,6 +89,12 @@ class Participant final : public TransportListener {
   const std::string& id() const { return setup_.participant_id; }
   const ParticipantSetup& setup() const { return setup_; }
   WebRtcTransport& transport() { return *transport_; }
+  // Returns true when `setup`, from a later offer of this participant, can
+  // keep this transport and only restart ICE: the same DTLS certificate
+  // fingerprint and the same media, and a transport that has not failed.
+  bool can_restart_ice(const ParticipantSetup& setup) const;
+  // Applies the new ICE credentials of `setup` (see can_restart_ice).
+  void restart_ice(const ParticipantSetup& setup);
   bool connected() const { return transport_->connected(); }
 
   // Forwards a publisher's packet to this participant: copies it into the
