@@ -10,9 +10,10 @@ constexpr int64_t kMinimumHalfUs = 5'000'000;
 constexpr double kDelayBackoff = 0.85;
 constexpr double kGrowthPerSecond = 1.08;
 constexpr double kHighLoss = 0.10;
-// Loss is judged over the last 300 ms, the interval between cuts: a new
-// bottleneck that drops most of a layer shows within one or two feedback
-// packets, and once the losses stop, no further cut follows.
+// Loss is judged over the last 300 ms, the interval between cuts, and only
+// for packets sent after the last cut: a new bottleneck that drops most of
+// a layer shows within one or two feedback packets, and the losses of
+// packets that were queued before the relay reacted cut no further.
 constexpr size_t kRecentLossBuckets = 3;
 constexpr double kLowLoss = 0.02;
 constexpr milliseconds kLossCutInterval{300};
@@ -24,6 +25,7 @@ constexpr int64_t kDelaySmoothingShift = 4;
 
 void SendSideEstimator::on_packet_sent(uint16_t transport_sequence, size_t bytes, TimePoint now) {
   const int64_t sequence = sent_unwrapper_.unwrap(transport_sequence);
+  last_sent_sequence_ = std::max(last_sent_sequence_, sequence);
   SentPacket& slot = sent_[static_cast<size_t>(sequence) % kHistory];
   slot.sequence = sequence;
   slot.send_us = to_us(now.time_since_epoch());
@@ -34,8 +36,7 @@ void SendSideEstimator::on_packet_sent(uint16_t transport_sequence, size_t bytes
 void SendSideEstimator::on_feedback(const TransportFeedback& feedback, TimePoint now) {
   const int64_t now_us = to_us(now.time_since_epoch());
   int64_t arrival_us = feedback.reference_time_us();
-  size_t lost = 0;
-  size_t received = 0;
+  LossCounts counts;
   int64_t smallest_sample_us = 0;
   bool has_sample = false;
   feedback.for_each_packet([&](uint16_t transport_sequence, bool was_received, int64_t delta_us) {
@@ -46,11 +47,14 @@ void SendSideEstimator::on_feedback(const TransportFeedback& feedback, TimePoint
     // already reported by an earlier feedback are skipped.
     if (slot.sequence != sequence || slot.reported) return;
     slot.reported = true;
+    const bool fresh = sequence > reaction_sequence_;
     if (!was_received) {
-      ++lost;
+      ++counts.lost;
+      if (fresh) ++counts.fresh_lost;
       return;
     }
-    ++received;
+    ++counts.received;
+    if (fresh) ++counts.fresh_received;
     acknowledged_.add(slot.bytes, now);
     record_arrival(arrival_us, slot.bytes);
     // The subscriber's clock has an unknown offset, which the minimum removes.
@@ -63,7 +67,7 @@ void SendSideEstimator::on_feedback(const TransportFeedback& feedback, TimePoint
     previous_feedback_min_queuing_us_ = feedback_min_queuing_us_;
     feedback_min_queuing_us_ = smallest_sample_us - min_delay_us_;
   }
-  update_estimate(now, lost, received);
+  update_estimate(now, counts);
 }
 
 void SendSideEstimator::record_arrival(int64_t arrival_us, uint32_t bytes) {
@@ -119,15 +123,18 @@ void SendSideEstimator::update_delay(int64_t sample_us, int64_t now_us) {
   min_delay_us_ = std::min(min_current_half_us_, min_previous_half_us_);
 }
 
-void SendSideEstimator::update_estimate(TimePoint now, size_t lost, size_t received) {
-  lost_packets_.add(lost, now);
-  reported_packets_.add(lost + received, now);
+void SendSideEstimator::update_estimate(TimePoint now, const LossCounts& counts) {
+  lost_packets_.add(counts.lost, now);
+  reported_packets_.add(counts.lost + counts.received, now);
   const uint64_t reports = reported_packets_.total(now);
   loss_fraction_ = reports == 0 ? 0.0 : static_cast<double>(lost_packets_.total(now)) / static_cast<double>(reports);
-  const uint64_t recent_reports = reported_packets_.total(now, kRecentLossBuckets);
-  recent_loss_fraction_ = recent_reports == 0 ? 0.0
-                                              : static_cast<double>(lost_packets_.total(now, kRecentLossBuckets)) /
-                                                    static_cast<double>(recent_reports);
+  fresh_lost_packets_.add(counts.fresh_lost, now);
+  fresh_reported_packets_.add(counts.fresh_lost + counts.fresh_received, now);
+  const uint64_t recent_reports = fresh_reported_packets_.total(now, kRecentLossBuckets);
+  recent_loss_fraction_ = recent_reports == 0
+                              ? 0.0
+                              : static_cast<double>(fresh_lost_packets_.total(now, kRecentLossBuckets)) /
+                                    static_cast<double>(recent_reports);
 
   const double elapsed_s = last_update_ ? std::max(0.0, static_cast<double>(to_us(now - *last_update_)) / 1e6) : 0.0;
   last_update_ = now;
@@ -161,8 +168,16 @@ void SendSideEstimator::update_estimate(TimePoint now, size_t lost, size_t recei
   } else if (queuing_delay_us() < to_us(kUnderuseDelay) && loss_fraction_ < kLowLoss) {
     estimate *= std::pow(kGrowthPerSecond, elapsed_s);
   }
+  const uint64_t previous = estimate_bps_;
   estimate_bps_ = static_cast<uint64_t>(
       std::clamp(estimate, static_cast<double>(kMinBps), static_cast<double>(kMaxBps)));
+  if (estimate_bps_ < previous) {
+    // The losses of packets sent before this cut were the reason for it,
+    // or came from the queue it reacts to: they must not cut again.
+    reaction_sequence_ = last_sent_sequence_;
+    fresh_lost_packets_ = RateMeter{};
+    fresh_reported_packets_ = RateMeter{};
+  }
 }
 
 }  // namespace sightline::rtp

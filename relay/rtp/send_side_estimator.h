@@ -24,8 +24,10 @@ namespace sightline::rtp {
 //    packet exceeds kOveruseDelay (a queue that did not empty once), and the
 //    one before or the smoothed value agrees. The estimate then drops to 85%
 //    of the delivery rate. Below kUnderuseDelay it grows by 8% a second.
-//  - Loss: the share of packets reported lost over the last 300 ms. Above
-//    10% the estimate is cut by half that share, at most once per 300 ms.
+//  - Loss: the share of packets reported lost over the last 300 ms, of
+//    those sent after the last cut (the losses of packets queued before it
+//    would otherwise cut again). Above 10% the estimate is cut by half that
+//    share, at most once per 300 ms.
 //    When the path is saturated, the cut goes to no more than the delivery
 //    rate and stops at 85% of it. Between 2% over the last second and 10%
 //    it holds.
@@ -53,7 +55,8 @@ class SendSideEstimator {
   uint64_t estimate_bps() const { return estimate_bps_; }
   // Smoothed queuing delay, for metrics and tests.
   int64_t queuing_delay_us() const { return smoothed_delay_us_ - min_delay_us_; }
-  // Share of packets reported lost over the last second, and over the last 300 ms.
+  // Share of packets reported lost over the last second, and over the last
+  // 300 ms of those sent after the last cut.
   double loss_fraction() const { return loss_fraction_; }
   double recent_loss_fraction() const { return recent_loss_fraction_; }
   // The last feedback showed overuse, or loss over 10% in the last 300 ms.
@@ -78,9 +81,18 @@ class SendSideEstimator {
     uint32_t bytes = 0;
   };
 
+  // Packets one feedback reported lost and received, all of them and those
+  // sent after the last cut of the estimate.
+  struct LossCounts {
+    size_t lost = 0;
+    size_t received = 0;
+    size_t fresh_lost = 0;
+    size_t fresh_received = 0;
+  };
+
   void update_delay(int64_t sample_us, int64_t now_us);
   void record_arrival(int64_t arrival_us, uint32_t bytes);
-  void update_estimate(TimePoint now, size_t lost, size_t received);
+  void update_estimate(TimePoint now, const LossCounts& counts);
 
   SequenceUnwrapper sent_unwrapper_;
   std::array<SentPacket, kHistory> sent_{};
@@ -112,6 +124,12 @@ class SendSideEstimator {
   // Packets reported lost, and reported at all, in the last second.
   RateMeter lost_packets_;
   RateMeter reported_packets_;
+  // The same for packets sent after the last cut (unwrapped sequence
+  // numbers above reaction_sequence_), which the loss rule judges.
+  RateMeter fresh_lost_packets_;
+  RateMeter fresh_reported_packets_;
+  int64_t last_sent_sequence_ = -1;
+  int64_t reaction_sequence_ = -1;
   double loss_fraction_ = 0;
   double recent_loss_fraction_ = 0;
   bool congested_ = false;

@@ -187,11 +187,11 @@ TEST(SendSideEstimator, KeepsEstimateWhileQueueDrains) {
   ASSERT_TRUE(path.estimator.congested());
   const uint64_t congested_estimate = path.estimator.estimate_bps();
 
-  // The relay stops the big layer and sends 160 kbit/s: the queue drains,
-  // and the losses of the packets it dropped are still being reported. What
-  // the subscriber receives now is no measure of the path, so the estimate
-  // must not fall towards it.
-  path.run(seconds(1), delay, lost, 1);
+  // The relay moves to a smaller layer of 320 kbit/s: the queue drains,
+  // and the losses of the packets it dropped before are still being
+  // reported. Neither those losses nor what the subscriber receives now
+  // (no measure of the path once the queue is empty) may cut the estimate.
+  path.run(seconds(1), delay, lost, 2);
   EXPECT_FALSE(path.estimator.congested());
   EXPECT_GE(path.estimator.estimate_bps(), congested_estimate * 8 / 10);
   EXPECT_GE(path.estimator.estimate_bps(), 250'000u);
