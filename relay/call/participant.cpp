@@ -3,6 +3,7 @@
 // keyframe request forwarding, and the relay's own RTCP reports on this leg.
 #include "relay/call/participant.h"
 
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -99,6 +100,9 @@ bool same_extensions(const sdp::ExtensionIds& a, const sdp::ExtensionIds& b) {
 }  // namespace
 
 bool Participant::can_restart_ice(const ParticipantSetup& setup) const {
+  // NOTE: a transport whose consent expired has dropped its SRTP keys, so
+  // it is replaced, although the browser keeps its DTLS association and
+  // sends no new handshake: its media does not resume.
   const WebRtcTransport::State state = transport_->state();
   if (state == WebRtcTransport::State::failed || state == WebRtcTransport::State::closed) return false;
   const TransportParams& current = setup_.transport;
@@ -375,6 +379,10 @@ size_t Participant::layer_bitrates(TimePoint now, std::span<LayerBitrate> out) c
 void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now) {
   OutboundStream* out = outbound_for_ssrc(media_ssrc);
   if (out == nullptr || !out->cache) return;
+  // A layer stopped under congestion is not repaired: the key frame of the
+  // next layer replaces it, and retransmissions would compete with that key
+  // frame at the bottleneck.
+  if (out == &video_out_ && layer_selector_.stopped()) return;
   for (uint16_t sequence_number : sequence_numbers) {
     const std::optional<ByteView> packet = out->cache->find(sequence_number, now);
     if (!packet) continue;
