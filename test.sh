@@ -23,10 +23,6 @@ trap '"$repo_dir/scripts/postgres.sh" --stop >/dev/null 2>&1 || true' EXIT
 "$repo_dir/tests/browser/setup.sh"
 
 (cd "$repo_dir/build" && ctest --output-on-failure -j "$jobs" -L '^(unit|integration|browser)$')
-# Reported, not gating: see the NOTE on this label in tests/CMakeLists.txt.
-if ! (cd "$repo_dir/build" && ctest --output-on-failure -L 'browser-unstable'); then
-  echo "test.sh: browser-unstable tests failed (known: simulcast freeze at the cap's onset); not failing the run"
-fi
 
 if [[ $quick -eq 0 ]]; then
   echo "test.sh: sanitizer build (ASan, UBSan)"

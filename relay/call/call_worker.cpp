@@ -31,7 +31,22 @@ void CallWorker::add_participant(ParticipantSetup setup) {
   }
   Call& call = *it->second;
   if (Participant* existing = call.find(setup.participant_id)) {
-    // A second offer from the same participant replaces its transport.
+    // A later offer with the same certificate and media is an ICE restart
+    // or a plain renegotiation: the browser keeps its DTLS association, so
+    // the relay keeps the transport and takes the new ICE credentials.
+    if (existing->can_restart_ice(setup)) {
+      const std::string old_ufrag = existing->transport().local_ufrag();
+      auto old_entry = by_ufrag_.find(old_ufrag);
+      if (old_entry != by_ufrag_.end() && old_entry->second == existing) by_ufrag_.erase(old_entry);
+      existing->restart_ice(setup);
+      by_ufrag_[existing->transport().local_ufrag()] = existing;
+      log::info("call", "transport kept for new offer",
+                {{"call", setup.call_id}, {"participant", setup.participant_id},
+                 {"ice_restart", old_ufrag != existing->transport().local_ufrag()}});
+      return;
+    }
+    // Otherwise (a new certificate, changed media, or a failed transport)
+    // the new offer replaces the transport.
     unregister(*existing);
     call.remove(setup.participant_id);
   }

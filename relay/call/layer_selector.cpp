@@ -66,6 +66,9 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
     if (!congested && !far_below && now - *down_since_ < kDownHold) return;
     target_spatial_ = down.spatial;
     target_temporal_ = down.temporal;
+    // A later update without congestion does not restart a stopped layer:
+    // only the key frame does.
+    stop_on_switch_ = stop_on_switch_ || congested;
     down_since_.reset();
     return;
   }
@@ -80,6 +83,7 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
   if (now - *up_since_ < kUpHold) return;
   target_spatial_ = upgrade->spatial;
   target_temporal_ = upgrade->temporal;
+  stop_on_switch_ = false;
   up_since_.reset();
 }
 
@@ -89,15 +93,27 @@ bool LayerSelector::on_packet(const LayerPacket& packet) {
     if (current_spatial_) ++switch_count_;
     current_spatial_ = target_spatial_;
     current_temporal_ = target_temporal_;
+    stop_on_switch_ = false;
+    stopped_ = false;
     return true;
   }
   if (!current_spatial_ || packet.spatial != *current_spatial_) return false;
+
+  const bool draining = target_spatial_ && *target_spatial_ < *current_spatial_;
+  if (stopped_) {
+    // The decoder missed pictures of this layer, so it resumes only at a key frame.
+    if (draining || !packet.keyframe_start) return false;
+    stopped_ = false;
+    stop_on_switch_ = false;
+  } else if (packet.picture_start && draining && stop_on_switch_) {
+    stopped_ = true;
+    return false;
+  }
 
   // Temporal changes take effect at picture starts, so no picture is cut.
   if (packet.picture_start) {
     // While a switch down waits for the key frame, the old layer keeps only
     // TL0: the path is short of bandwidth, and the key frame needs room.
-    const bool draining = target_spatial_ && *target_spatial_ < *current_spatial_;
     const uint8_t ceiling = draining ? 0 : target_temporal_;
     if (ceiling < current_temporal_) {
       current_temporal_ = ceiling;

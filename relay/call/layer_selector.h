@@ -60,8 +60,10 @@ class LayerSelector {
   void update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers, TimePoint now);
 
   // Returns true when the packet is to be forwarded. A spatial switch takes
-  // effect at the first packet of a key frame of the target layer, and
-  // while a switch down waits, the old layer is thinned to TL0. Temporal
+  // effect at the first packet of a key frame of the target layer. While a
+  // switch down waits, the old layer is thinned to TL0, or stopped when the
+  // switch was made under congestion: its pictures would mostly be lost at
+  // the bottleneck, and the queue they build delays the key frame. Temporal
   // layers drop at once, at a picture start, and come back at a layer sync
   // picture or a key frame.
   bool on_packet(const LayerPacket& packet);
@@ -70,8 +72,11 @@ class LayerSelector {
   std::optional<size_t> target_spatial() const { return target_spatial_; }
   uint8_t current_temporal() const { return current_temporal_; }
   uint8_t target_temporal() const { return target_temporal_; }
-  // A spatial switch is waiting for a key frame of the target layer.
-  bool switch_pending() const { return target_spatial_ && target_spatial_ != current_spatial_; }
+  // A spatial switch is waiting for a key frame of the target layer, or the
+  // stopped layer is the target again and waits for a key frame of its own.
+  bool switch_pending() const { return (target_spatial_ && target_spatial_ != current_spatial_) || stopped_; }
+  // The current layer is stopped until the pending key frame.
+  bool stopped() const { return stopped_; }
   uint64_t switch_count() const { return switch_count_; }
 
  private:
@@ -82,6 +87,12 @@ class LayerSelector {
   std::optional<TimePoint> up_since_;
   std::optional<TimePoint> down_since_;
   uint64_t switch_count_ = 0;
+  // The pending switch down was made under congestion, so the old layer stops.
+  bool stop_on_switch_ = false;
+  // No picture of the current layer is forwarded until a key frame: from a
+  // picture start while stop_on_switch_ is set until the switch completes,
+  // or until the current layer's own key frame when it is the target again.
+  bool stopped_ = false;
 };
 
 }  // namespace sightline::call

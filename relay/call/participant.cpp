@@ -3,6 +3,7 @@
 // keyframe request forwarding, and the relay's own RTCP reports on this leg.
 #include "relay/call/participant.h"
 
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -83,6 +84,45 @@ void Participant::on_transport_connected(WebRtcTransport&) {
 }
 
 void Participant::on_transport_failed(WebRtcTransport&, std::string_view reason) { call_.on_failed(*this, reason); }
+
+namespace {
+
+bool same_format(const MediaFormat& a, const MediaFormat& b) {
+  return a.negotiated == b.negotiated && a.payload_type == b.payload_type &&
+         a.rtx_payload_type == b.rtx_payload_type && a.clock_rate == b.clock_rate;
+}
+
+bool same_extensions(const sdp::ExtensionIds& a, const sdp::ExtensionIds& b) {
+  return a.mid == b.mid && a.rtp_stream_id == b.rtp_stream_id && a.repaired_rtp_stream_id == b.repaired_rtp_stream_id &&
+         a.abs_send_time == b.abs_send_time && a.transport_cc == b.transport_cc && a.audio_level == b.audio_level;
+}
+
+}  // namespace
+
+bool Participant::can_restart_ice(const ParticipantSetup& setup) const {
+  // NOTE: a transport whose consent expired has dropped its SRTP keys, so
+  // it is replaced, although the browser keeps its DTLS association and
+  // sends no new handshake: its media does not resume.
+  const WebRtcTransport::State state = transport_->state();
+  if (state == WebRtcTransport::State::failed || state == WebRtcTransport::State::closed) return false;
+  const TransportParams& current = setup_.transport;
+  return setup.transport.remote_fingerprint_algorithm == current.remote_fingerprint_algorithm &&
+         setup.transport.remote_fingerprint == current.remote_fingerprint &&
+         same_format(setup.audio, setup_.audio) && same_format(setup.video, setup_.video) &&
+         same_extensions(setup.extensions, setup_.extensions) && setup.transport_cc == setup_.transport_cc &&
+         setup.remb == setup_.remb && setup.simulcast_rids == setup_.simulcast_rids &&
+         setup.audio_ssrc == setup_.audio_ssrc && setup.video_ssrc == setup_.video_ssrc;
+}
+
+void Participant::restart_ice(const ParticipantSetup& setup) {
+  setup_.transport.local_ufrag = setup.transport.local_ufrag;
+  setup_.transport.local_password = setup.transport.local_password;
+  setup_.transport.remote_ufrag = setup.transport.remote_ufrag;
+  setup_.transport.remote_password = setup.transport.remote_password;
+  setup_.session = setup.session;
+  transport_->restart_ice(setup.transport.local_ufrag, setup.transport.local_password, setup.transport.remote_ufrag,
+                          setup.transport.remote_password);
+}
 
 void Participant::on_transport_closed(WebRtcTransport&) {
   log::info("call", "participant closed its transport", {{"call", call_.id()}, {"participant", id()}});
@@ -339,6 +379,10 @@ size_t Participant::layer_bitrates(TimePoint now, std::span<LayerBitrate> out) c
 void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> sequence_numbers, TimePoint now) {
   OutboundStream* out = outbound_for_ssrc(media_ssrc);
   if (out == nullptr || !out->cache) return;
+  // A layer stopped under congestion is not repaired: the key frame of the
+  // next layer replaces it, and retransmissions would compete with that key
+  // frame at the bottleneck.
+  if (out == &video_out_ && layer_selector_.stopped()) return;
   for (uint16_t sequence_number : sequence_numbers) {
     const std::optional<ByteView> packet = out->cache->find(sequence_number, now);
     if (!packet) continue;
@@ -425,6 +469,14 @@ void Participant::on_rtcp(WebRtcTransport&, ByteView compound, TimePoint now) {
     counters_.keyframe_requests_received.add();
     call_.request_keyframe(*this, now);
   }
+  // Congestion that this feedback revealed moves the layer choice at once,
+  // not at the next periodic update up to kLayerUpdateInterval later.
+  const bool congested = estimator_.congested();
+  if (congested && !was_congested_) {
+    update_layer_selection(now);
+    next_layer_update_ = now + kLayerUpdateInterval;
+  }
+  was_congested_ = congested;
 }
 
 void Participant::send_reports(TimePoint now) {
@@ -480,9 +532,13 @@ void Participant::update_layer_selection(TimePoint now) {
   layer_selector_.update(estimate, congested, std::span<const LayerBitrate>(layers.data(), count), now);
 
   if (!layer_selector_.switch_pending()) return;
-  if (last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;
+  const size_t target = *layer_selector_.target_spatial();
+  // A new target layer is asked at once; the same one again after kSwitchKeyframeInterval.
+  const bool same_target = last_switch_request_layer_ == target;
+  if (same_target && last_switch_request_ && now - *last_switch_request_ < kSwitchKeyframeInterval) return;
   last_switch_request_ = now;
-  if (call_.request_layer_keyframe(*this, *layer_selector_.target_spatial(), now)) {
+  last_switch_request_layer_ = target;
+  if (call_.request_layer_keyframe(*this, target, now)) {
     counters_.layer_switch_keyframe_requests.add();
   }
 }

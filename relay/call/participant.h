@@ -89,6 +89,12 @@ class Participant final : public TransportListener {
   const std::string& id() const { return setup_.participant_id; }
   const ParticipantSetup& setup() const { return setup_; }
   WebRtcTransport& transport() { return *transport_; }
+  // Returns true when `setup`, from a later offer of this participant, can
+  // keep this transport and only restart ICE: the same DTLS certificate
+  // fingerprint and the same media, and a transport that has not failed.
+  bool can_restart_ice(const ParticipantSetup& setup) const;
+  // Applies the new ICE credentials of `setup` (see can_restart_ice).
+  void restart_ice(const ParticipantSetup& setup);
   bool connected() const { return transport_->connected(); }
 
   // Forwards a publisher's packet to this participant: copies it into the
@@ -211,6 +217,9 @@ class Participant final : public TransportListener {
   size_t transport_sequence_offset_ = 0;
   std::optional<TimePoint> next_layer_update_;
   std::optional<TimePoint> last_switch_request_;
+  std::optional<size_t> last_switch_request_layer_;
+  // The estimator's congestion report after the previous feedback.
+  bool was_congested_ = false;
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;

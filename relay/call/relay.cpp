@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -102,6 +103,16 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
     std::string participant_id;
     control::ParticipantRole role = control::ParticipantRole::caller;
     bool joined = false;
+    // From this session's last answer, so that a later offer keeps the
+    // SSRCs, and the ICE credentials unless the offer restarts ICE.
+    struct Answered {
+      uint32_t audio_ssrc = 0;
+      uint32_t video_ssrc = 0;
+      std::string local_ufrag;
+      std::string local_password;
+      std::string remote_ufrag;
+    };
+    std::optional<Answered> answered;
   };
   struct CallRecord {
     int worker = 0;
@@ -343,8 +354,13 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
       config_.announced_address.empty() ? config_.media_bind_address : config_.announced_address;
 
   sdp::LocalEndpoint local;
-  local.ice_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
-  local.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
+  if (session.answered) {
+    local.ice_ufrag = session.answered->local_ufrag;
+    local.ice_pwd = session.answered->local_password;
+  } else {
+    local.ice_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
+    local.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
+  }
   local.fingerprint = sdp::Fingerprint{"sha-256", certificate_->fingerprint_sha256()};
   local.candidates.push_back(sdp::LocalCandidate{announced, worker.local_address().port(), "udp", "", kHostUdpPriority, "1"});
   // RFC 6544: a passive candidate's port is the one it listens on. A
@@ -354,13 +370,20 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
     local.candidates.push_back(
         sdp::LocalCandidate{announced, tcp_address.port(), "tcp", "passive", kHostTcpPassivePriority, "2"});
   }
-  const uint32_t audio_ssrc = random_ssrc();
-  const uint32_t video_ssrc = random_ssrc();
+  const uint32_t audio_ssrc = session.answered ? session.answered->audio_ssrc : random_ssrc();
+  const uint32_t video_ssrc = session.answered ? session.answered->video_ssrc : random_ssrc();
   const std::string cname = "sightline";
   local.streams.push_back(sdp::LocalStream{sdp::MediaKind::audio, "", audio_ssrc, std::nullopt, cname, "sightline", "audio"});
   local.streams.push_back(sdp::LocalStream{sdp::MediaKind::video, "", video_ssrc, std::nullopt, cname, "sightline", "video"});
 
-  const sdp::AnswerResult answer = sdp::build_answer(offer, local);
+  sdp::AnswerResult answer = sdp::build_answer(offer, local);
+  // RFC 8839 section 4.4.1.1.2: an offer with new ICE credentials restarts
+  // ICE, and the answer then carries new credentials of its own.
+  if (answer.ok && session.answered && answer.remote_ice_ufrag != session.answered->remote_ufrag) {
+    local.ice_ufrag = ice::IceLiteAgent::random_ice_string(ice::kIceUfragLength);
+    local.ice_pwd = ice::IceLiteAgent::random_ice_string(ice::kIcePasswordLength);
+    answer = sdp::build_answer(offer, local);
+  }
   if (!answer.ok) {
     send_error(id, control::error_code::kInvalidMessage, answer.error);
     log::warn("signalling", "offer rejected",
@@ -407,6 +430,8 @@ void Relay::Impl::handle_offer(control::SessionId id, Session& session, const co
   setup.call_phase = record.phase;
   if (session.role != control::ParticipantRole::officer) setup.tap = hooks_.media_tap;
 
+  session.answered = Session::Answered{audio_ssrc, video_ssrc, local.ice_ufrag, local.ice_pwd, answer.remote_ice_ufrag};
+
   CallWorker* worker_ptr = &worker;
   worker.media_worker().post([worker_ptr, setup = std::move(setup)]() mutable {
     worker_ptr->add_participant(std::move(setup));
@@ -418,6 +443,7 @@ void Relay::Impl::leave(control::SessionId id, Session& session) {
   if (!session.joined) return;
   auto call_it = calls_.find(session.call_id);
   session.joined = false;
+  session.answered.reset();
   if (call_it == calls_.end()) return;
   CallRecord& record = call_it->second;
   record.participants.erase(session.participant_id);

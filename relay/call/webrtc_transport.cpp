@@ -125,6 +125,16 @@ void WebRtcTransport::handle_srtp(const PacketPath& from, MutableByteView datagr
   listener_.on_rtp(*this, packet, now);
 }
 
+void WebRtcTransport::restart_ice(std::string local_ufrag, std::string local_password, std::string remote_ufrag,
+                                  std::string remote_password) {
+  params_.local_ufrag = std::move(local_ufrag);
+  params_.local_password = std::move(local_password);
+  params_.remote_ufrag = std::move(remote_ufrag);
+  params_.remote_password = std::move(remote_password);
+  ice_.set_local_credentials(params_.local_ufrag, params_.local_password);
+  ice_.set_remote_credentials(params_.remote_ufrag, params_.remote_password);
+}
+
 void WebRtcTransport::tick(TimePoint now) {
   if (state_ == State::failed || state_ == State::closed) return;
   if (dtls_ && dtls_->state() == crypto::DtlsState::connecting) {

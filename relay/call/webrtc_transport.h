@@ -82,6 +82,12 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
   // moves to the most recently validated path left, a UDP path that may
   // still be alive. With none left, the transport fails as on consent expiry.
   void on_path_closed(const PacketPath& path);
+  // Takes new ICE credentials from a renegotiation that restarts ICE (RFC
+  // 8445 section 9). DTLS and SRTP carry on, as the peer's do: binding
+  // requests with the old credentials are rejected from now on, and media
+  // keeps its path until the peer nominates one with the new credentials.
+  void restart_ice(std::string local_ufrag, std::string local_password, std::string remote_ufrag,
+                   std::string remote_password);
   // DTLS retransmission timer and ICE consent freshness.
   void tick(TimePoint now);
   // Sends a DTLS close_notify; no media after this.

@@ -19,14 +19,22 @@ namespace sightline::rtp {
 // result:
 //  - Delay: each acknowledged packet gives a one-way delay sample (arrival
 //    minus send time, with an unknown clock offset). The queuing delay is the
-//    smoothed sample minus the smallest sample of the last 10 s. Above
-//    kOveruseDelay the estimate drops to 85% of the rate the subscriber
-//    acknowledged in the last 500 ms; below kUnderuseDelay it grows by 8% a
-//    second.
-//  - Loss: the share of packets reported lost over the feedback of the last
-//    second. Above 10% the estimate is cut by half the loss share, and to no
-//    more than the rate acknowledged in the last 500 ms, at most once per
-//    300 ms. Between 2% and 10% it holds.
+//    smoothed sample minus the smallest sample of the last 10 s. The path is
+//    overused when even the smallest queuing delay within the last feedback
+//    packet exceeds kOveruseDelay (a queue that did not empty once), and the
+//    one before or the smoothed value agrees. The estimate then drops to 85%
+//    of the delivery rate. Below kUnderuseDelay it grows by 8% a second.
+//  - Loss: the share of packets reported lost over the last 300 ms, of
+//    those sent after the last cut (the losses of packets queued before it
+//    would otherwise cut again). Above 10% the estimate is cut by half that
+//    share, at most once per 300 ms.
+//    When the path is saturated, the cut goes to no more than the delivery
+//    rate and stops at 85% of it. Between 2% over the last second and 10%
+//    it holds.
+// The delivery rate is what the subscriber received over the last 250 ms of
+// its own arrival times. It counts only while the path is saturated (a
+// queue of over kUnderuseDelay never emptied during the last feedback), when
+// it is the bottleneck's rate, not what the relay happened to send.
 // Growth needs no probing: the relay forwards whole layers, so the estimate
 // rises while the path shows no queuing and falls back when it does.
 class SendSideEstimator {
@@ -37,6 +45,7 @@ class SendSideEstimator {
   static constexpr milliseconds kOveruseDelay{60};
   static constexpr milliseconds kUnderuseDelay{20};
   static constexpr size_t kHistory = 4096;
+  static constexpr milliseconds kDeliveryWindow{250};
 
   // Records a packet the relay sent with this transport-wide sequence number.
   void on_packet_sent(uint16_t transport_sequence, size_t bytes, TimePoint now);
@@ -46,10 +55,17 @@ class SendSideEstimator {
   uint64_t estimate_bps() const { return estimate_bps_; }
   // Smoothed queuing delay, for metrics and tests.
   int64_t queuing_delay_us() const { return smoothed_delay_us_ - min_delay_us_; }
+  // Share of packets reported lost over the last second, and over the last
+  // 300 ms of those sent after the last cut.
   double loss_fraction() const { return loss_fraction_; }
-  // The last feedback showed queuing over kOveruseDelay or loss over 10%.
+  double recent_loss_fraction() const { return recent_loss_fraction_; }
+  // The last feedback showed overuse, or loss over 10% in the last 300 ms.
   bool congested() const { return congested_; }
   uint64_t acknowledged_bps(TimePoint now) const { return acknowledged_.rate_bps(now); }
+  // Bit/s received by the subscriber over the last kDeliveryWindow of its
+  // arrival times, 0 until two packets were acknowledged in that window.
+  // The path's capacity only while it is saturated.
+  uint64_t delivery_rate_bps() const;
 
  private:
   struct SentPacket {
@@ -59,8 +75,24 @@ class SendSideEstimator {
     bool reported = false;
   };
 
+  // Arrival time and size of one acknowledged packet.
+  struct Arrival {
+    int64_t arrival_us = 0;
+    uint32_t bytes = 0;
+  };
+
+  // Packets one feedback reported lost and received, all of them and those
+  // sent after the last cut of the estimate.
+  struct LossCounts {
+    size_t lost = 0;
+    size_t received = 0;
+    size_t fresh_lost = 0;
+    size_t fresh_received = 0;
+  };
+
   void update_delay(int64_t sample_us, int64_t now_us);
-  void update_estimate(TimePoint now, size_t lost, size_t received);
+  void record_arrival(int64_t arrival_us, uint32_t bytes);
+  void update_estimate(TimePoint now, const LossCounts& counts);
 
   SequenceUnwrapper sent_unwrapper_;
   std::array<SentPacket, kHistory> sent_{};
@@ -79,10 +111,27 @@ class SendSideEstimator {
   int64_t min_previous_half_us_ = 0;
   int64_t half_started_us_ = 0;
 
+  // Smallest queuing delay within each of the last two feedback packets
+  // that acknowledged a packet, -1 until there are two.
+  int64_t feedback_min_queuing_us_ = -1;
+  int64_t previous_feedback_min_queuing_us_ = -1;
+
+  // The most recent acknowledged packets, in arrival order, for the delivery rate.
+  static constexpr size_t kArrivals = 512;
+  std::array<Arrival, kArrivals> arrivals_{};
+  size_t arrival_count_ = 0;  // total recorded; the newest is at (count - 1) % kArrivals
+
   // Packets reported lost, and reported at all, in the last second.
   RateMeter lost_packets_;
   RateMeter reported_packets_;
+  // The same for packets sent after the last cut (unwrapped sequence
+  // numbers above reaction_sequence_), which the loss rule judges.
+  RateMeter fresh_lost_packets_;
+  RateMeter fresh_reported_packets_;
+  int64_t last_sent_sequence_ = -1;
+  int64_t reaction_sequence_ = -1;
   double loss_fraction_ = 0;
+  double recent_loss_fraction_ = 0;
   bool congested_ = false;
 };
 

@@ -32,7 +32,13 @@ const CAPPED_MS = 8000;
 const SWITCH_UP_TIMEOUT_MS = 45_000;
 // Short of the top layer and room for the middle one plus audio, as seen in
 // runs of this test; the relay's log records each switch with its estimate.
-const CAP = { rate: '400kbit', burst: '12kb', latency: '150ms' };
+// The cap behaves like an access link's bottleneck: a burst of two full
+// packets, and a tail-drop queue of 7500 bytes, which is 150 ms at
+// 400 kbit/s. (A burst of 12 kB and `latency 150ms` would let about 400 ms
+// queue up, a deeper buffer than such a link has.)
+const CAP = { rate: '400kbit', burstBytes: 3000, limitBytes: 7500 };
+// Far above what the call sends, so the lifted cap never queues.
+const LIFTED_RATE = '1gbit';
 
 const suffix = String(process.pid % 100000);
 const namespace = `sltsim${suffix}`;
@@ -70,12 +76,16 @@ function deleteNamespace() {
 
 // Traffic from the host into the namespace is the terminal's downlink.
 function capDownlink() {
-  run('tc', ['qdisc', 'add', 'dev', hostInterface, 'root', 'tbf', 'rate', CAP.rate, 'burst', CAP.burst,
-    'latency', CAP.latency]);
+  run('tc', ['qdisc', 'add', 'dev', hostInterface, 'root', 'tbf', 'rate', CAP.rate, 'burst', String(CAP.burstBytes),
+    'limit', String(CAP.limitBytes)]);
 }
 
+// Raises the rate rather than deleting the filter: deletion would drop the
+// packets queued in it, a loss that no real link shows when its capacity
+// grows, and the decoder would stall on it.
 function liftCap() {
-  run('tc', ['qdisc', 'del', 'dev', hostInterface, 'root']);
+  run('tc', ['qdisc', 'change', 'dev', hostInterface, 'root', 'tbf', 'rate', LIFTED_RATE, 'burst',
+    String(CAP.burstBytes), 'limit', String(CAP.limitBytes)]);
 }
 
 // The caller's camera: a real 640x360 clip at 15 frames per second.
@@ -118,6 +128,14 @@ class FreezeWatch {
     this.gaps = [];
   }
 
+  // Starts the stall measurement afresh: the time since the last sample
+  // (screenshots and metric reads in between) is not a stall.
+  restart() {
+    this.lastFrames = -1;
+    this.longestStallMs = 0;
+    this.gaps = [];
+  }
+
   async poll() {
     const entry = await sample(this.side);
     const now = Date.now();
@@ -130,7 +148,7 @@ class FreezeWatch {
       this.lastFrames = entry.framesDecoded;
       this.lastIncreaseMs = now;
     }
-    this.widths.push({ atMs: now, width: entry.frameWidth });
+    this.widths.push({ atMs: now, width: entry.frameWidth, frames: entry.framesDecoded });
     return entry;
   }
 
@@ -236,13 +254,16 @@ async function main() {
     await watch.until(() => false, WARM_UP_MS);
     await caller.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-caller.png') });
     await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-top.png') });
-    // The freeze limit applies from here: the terminal is receiving the top layer.
-    watch.longestStallMs = 0;
     const switchesBefore = await readMetric(port, 'sightline_layer_switches_total');
+    // The freeze limit applies from here: the terminal is receiving the top
+    // layer. Nothing was sampled during the screenshots and the metric read,
+    // so the measurement starts afresh with one sample before the cap.
+    watch.restart();
+    await watch.poll();
 
-    watch.gaps = [];
     watch.phase = 'capped';
     capDownlink();
+    const cappedAt = Date.now();
     let capped = true;
     try {
       const downMs = await watch.until((entry) => entry.frameWidth > 0 && entry.frameWidth <= topWidth * 0.6,
@@ -250,8 +271,9 @@ async function main() {
       assert.notEqual(downMs, null,
         `no switch to a lower layer within ${SWITCH_DOWN_LIMIT_MS} ms of the ${CAP.rate} cap; ` +
         `widths: ${JSON.stringify(watch.widths.slice(-20))}`);
+      // No screenshot here: it pauses the sampling for up to a second on a
+      // loaded machine, and the frames decoded meanwhile would count as a freeze.
       await watch.until(() => false, CAPPED_MS);
-      await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-capped.png') });
 
       liftCap();
       capped = false;
@@ -265,9 +287,12 @@ async function main() {
       const feedbackReceived = await readMetric(port, 'sightline_transport_feedback_received_total');
       const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, feedbackSent, feedbackReceived,
         longestStallMs: watch.longestStallMs, gaps: watch.gaps,
-        cap: CAP, widths: watch.widths.map((entry) => entry.width) };
+        cap: CAP,
+        // Each sample from 2 s before the cap on: ms since the cap, width, frames decoded.
+        timeline: watch.widths.filter((entry) => entry.atMs >= cappedAt - 2000)
+          .map((entry) => [entry.atMs - cappedAt, entry.width, entry.frames]) };
       writeFileSync(path.join(env.artifactDir, 'simulcast-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      console.log(JSON.stringify({ ...summary, widths: undefined }));
+      console.log(JSON.stringify({ ...summary, timeline: undefined }));
 
       assert.ok(switches >= 2, `the relay counted ${switches} layer switches, expected at least 2`);
       // Both directions of congestion control ran: feedback to the caller's

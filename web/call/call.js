@@ -30,6 +30,7 @@ const STATE_MESSAGES = {
   ending: 'stateEnding',
   otherLeft: 'stateOtherLeft',
   reconnecting: 'stateReconnecting',
+  reconnectingMedia: 'stateReconnectingMedia',
   rejected: 'stateRejected',
   ended: 'stateEnded',
 };
@@ -151,6 +152,7 @@ function updateCallState() {
   if (page.serverState === 'ending') return setState('ending', endingValues());
   const parties = [...page.others.values()].filter((role) => role !== 'officer').length;
   if (parties === 0) return setState(page.hadRemoteMedia ? 'otherLeft' : 'waiting');
+  if (page.mediaInterrupted) return setState('reconnectingMedia');
   if (page.transportConnected && page.remotePlaying) return setState('live');
   setState('connectingMedia');
 }
@@ -227,6 +229,14 @@ function startMedia() {
     },
     onConnectionState: (state) => {
       page.transportConnected = state === 'connected';
+      // Media that was flowing and stopped shows as reconnecting until the
+      // connection is back; the session restarts ICE meanwhile.
+      if (state === 'connected') {
+        page.mediaWasConnected = true;
+        page.mediaInterrupted = false;
+      } else if (page.mediaWasConnected && (state === 'disconnected' || state === 'failed')) {
+        page.mediaInterrupted = true;
+      }
       updateCallState();
     },
   });
@@ -240,6 +250,8 @@ function closeMedia() {
   if (page.media) page.media.close();
   page.media = null;
   page.transportConnected = false;
+  page.mediaWasConnected = false;
+  page.mediaInterrupted = false;
 }
 
 function playRemote() {

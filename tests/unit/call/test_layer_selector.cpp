@@ -121,7 +121,8 @@ TEST(LayerSelector, ThinsOldLayerWhileSwitchingDown) {
   tl1.tid = 1;
   EXPECT_TRUE(selector.on_packet(tl1));
 
-  selector.update(600'000, true, layers, TimePoint{} + milliseconds(100));
+  // Far below the top layer, but without congestion reported.
+  selector.update(600'000, false, layers, TimePoint{} + milliseconds(100));
   ASSERT_TRUE(selector.switch_pending());
   // The old layer's TL0 pictures still flow, its TL1 and TL2 do not.
   EXPECT_FALSE(selector.on_packet(tl1));
@@ -130,6 +131,55 @@ TEST(LayerSelector, ThinsOldLayerWhileSwitchingDown) {
   LayerPacket new_tl1 = frame(1, false);
   new_tl1.tid = 1;
   EXPECT_TRUE(selector.on_packet(new_tl1));
+}
+
+TEST(LayerSelector, StopsOldLayerOnCongestedSwitch) {
+  LayerSelector selector;
+  auto layers = three_layers();
+  for (auto& layer : layers) layer.temporal_layers = 3;
+  selector.update(2'000'000, false, layers, TimePoint{});
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+  EXPECT_TRUE(selector.on_packet(continuation(2)));
+
+  selector.update(600'000, true, layers, TimePoint{} + milliseconds(100));
+  ASSERT_TRUE(selector.switch_pending());
+  // The picture in progress completes; from the next picture on nothing of
+  // the old layer flows, TL0 included, so the bottleneck queue drains.
+  EXPECT_TRUE(selector.on_packet(continuation(2)));
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  EXPECT_TRUE(selector.stopped());
+  EXPECT_FALSE(selector.on_packet(continuation(2)));
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  // A later update without congestion does not restart the old layer.
+  selector.update(600'000, false, layers, TimePoint{} + milliseconds(200));
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  EXPECT_TRUE(selector.on_packet(frame(1, true)));
+  EXPECT_EQ(selector.current_spatial(), 1u);
+  EXPECT_FALSE(selector.stopped());
+  EXPECT_TRUE(selector.on_packet(frame(1, false)));
+}
+
+TEST(LayerSelector, StoppedLayerResumesAtKeyframe) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(2'000'000, false, layers, now);
+  ASSERT_TRUE(selector.on_packet(frame(2, true)));
+  selector.update(600'000, true, layers, now += milliseconds(100));
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  ASSERT_TRUE(selector.stopped());
+
+  // The path recovers before layer 1's key frame came: the target is the
+  // top layer again, which the decoder can resume only at a key frame.
+  for (int i = 0; i < 40; ++i) selector.update(2'000'000, false, layers, now += milliseconds(100));
+  ASSERT_EQ(selector.target_spatial(), 2u);
+  EXPECT_TRUE(selector.switch_pending());
+  EXPECT_FALSE(selector.on_packet(frame(2, false)));
+  EXPECT_FALSE(selector.on_packet(frame(1, true)));
+  EXPECT_TRUE(selector.on_packet(frame(2, true)));
+  EXPECT_FALSE(selector.switch_pending());
+  EXPECT_TRUE(selector.on_packet(frame(2, false)));
+  EXPECT_EQ(selector.switch_count(), 0u);
 }
 
 TEST(LayerSelector, FallsToLowestWhenNothingFits) {
