@@ -71,7 +71,6 @@ TEST(LoadGenerator, SampledDecryption) {
   EXPECT_GT(received, sent * 9 / 10);
   EXPECT_LT(summary->at("loss_percent").get<double>(), 1.0);
   EXPECT_GT(summary->at("latency_samples").get<uint64_t>(), received / 2);
-  EXPECT_LT(summary->at("latency_p99_ms").get<double>(), 20.0);
   EXPECT_EQ(summary->at("decrypt_failures"), 0);
 
   // The per-second transport counters trail packets_received by up to a
