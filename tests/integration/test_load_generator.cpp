@@ -41,6 +41,47 @@ TEST(LoadGenerator, FourCallsInProcess) {
   EXPECT_LT(summary->at("latency_p99_ms").get<double>(), 20.0);
   EXPECT_EQ(summary->at("max_calls_held"), 4);
   EXPECT_GT(summary->at("relay_cpu_seconds").get<double>(), 0.0);
+  EXPECT_EQ(summary->at("receive_decrypt_every"), 1);
+  EXPECT_EQ(summary->at("packets_unverified"), 0);
+  EXPECT_EQ(summary->at("decrypt_failures"), 0);
+  EXPECT_GT(summary->at("packets_decrypted").get<uint64_t>(), received * 7 / 10);
+}
+
+// With sampled decryption, one packet in eight is decrypted and
+// authenticated, and the rest are counted from their clear RTP header. The
+// receive figures must not change.
+TEST(LoadGenerator, SampledDecryption) {
+  load::LoadOptions options;
+  options.in_process = true;
+  options.workers = 1;
+  options.calls = 4;
+  options.seconds = 5;
+  options.loops = 1;
+  options.decrypt_every = 8;
+  options.clip_path = default_clip();
+  std::string error;
+  const std::optional<nlohmann::json> summary = load::run_load_generator(options, error);
+  ASSERT_TRUE(summary.has_value()) << error;
+  std::printf("%s\n", summary->dump().c_str());
+
+  EXPECT_EQ(summary->at("participants_connected"), 8);
+  EXPECT_EQ(summary->at("receive_decrypt_every"), 8);
+  const auto sent = summary->at("packets_sent").get<uint64_t>();
+  const auto received = summary->at("packets_received").get<uint64_t>();
+  EXPECT_GT(received, sent * 9 / 10);
+  EXPECT_LT(summary->at("loss_percent").get<double>(), 1.0);
+  EXPECT_GT(summary->at("latency_samples").get<uint64_t>(), received / 2);
+  EXPECT_EQ(summary->at("decrypt_failures"), 0);
+
+  // The per-second transport counters trail packets_received by up to a
+  // second, so the split is checked as shares of their own sum.
+  const auto decrypted = summary->at("packets_decrypted").get<uint64_t>();
+  const auto unverified = summary->at("packets_unverified").get<uint64_t>();
+  EXPECT_GT(decrypted + unverified, received * 7 / 10);
+  EXPECT_LE(decrypted + unverified, received);
+  EXPECT_GT(decrypted, 0u);
+  EXPECT_GT(unverified, decrypted * 6);
+  EXPECT_LT(unverified, decrypted * 8);
 }
 
 }  // namespace

@@ -41,12 +41,17 @@ void register_settings(control::Settings& settings) {
   settings.add_string("load.clip", "Y4M clip to encode once and replay as every participant's video.", default_clip());
   settings.add_integer("load.bitrate-kbps", "VP8 target bitrate in kbit/s.", 600, 50, 20000);
   settings.add_integer("load.loops", "Event loop threads of the generator; 0 is one per core.", 0, 0, 256);
+  settings.add_integer("load.decrypt-every",
+                       "Receive side: decrypt and authenticate 1 in N RTP packets and count the others from their "
+                       "clear RTP header, so that the generator costs less than the relay; 1 decrypts all. Janus runs "
+                       "always decrypt all.",
+                       1, 1, 1000000);
   settings.add_string("load.csv", "CSV file for the per-second time series; empty writes none.", "");
   settings.add_number("load.max-loss-percent", "A step holds its calls below this loss, in percent.", 1, 0, 100);
   settings.add_number("load.max-p99-ms", "A step holds its calls below this p99 one-way latency, in ms.", 20, 0, 10000);
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "warn");
   for (const char* name : {"server", "relay-host", "relay-port", "relay-pid", "in-process", "workers", "calls", "seconds",
-                           "ramp-step", "step-seconds", "max-calls", "clip", "bitrate-kbps", "loops", "csv"}) {
+                           "ramp-step", "step-seconds", "max-calls", "clip", "bitrate-kbps", "loops", "csv", "decrypt-every"}) {
     settings.add_alias(name, std::string("load.") + name);
   }
 }
@@ -127,6 +132,7 @@ int run_load(int argc, const char* const* argv, const std::atomic<bool>* stop_re
   options.video_bitrate_kbps = static_cast<int>(settings.get_integer("load.bitrate-kbps"));
   options.loops = static_cast<unsigned>(settings.get_integer("load.loops"));
   options.csv_path = settings.get_string("load.csv");
+  options.decrypt_every = static_cast<uint32_t>(settings.get_integer("load.decrypt-every"));
   options.max_loss_fraction = settings.get_number("load.max-loss-percent") / 100.0;
   options.max_p99_latency_ms = settings.get_number("load.max-p99-ms");
   options.stop_requested = stop_requested;

@@ -24,6 +24,9 @@ MetricsSnapshot LoadMetrics::snapshot() const {
   out.plis_received = plis_received.load(relaxed);
   out.plis_sent = plis_sent.load(relaxed);
   out.latency_unmatched = latency_unmatched.load(relaxed);
+  out.packets_decrypted = packets_decrypted.load(relaxed);
+  out.decrypt_failures = decrypt_failures.load(relaxed);
+  out.packets_unverified = packets_unverified.load(relaxed);
   out.jitter_sum_us = jitter_sum_us.load(relaxed);
   out.jitter_streams = jitter_streams.load(relaxed);
   out.participants_connected = participants_connected.load(relaxed);
@@ -45,6 +48,9 @@ MetricsSnapshot MetricsSnapshot::since(const MetricsSnapshot& earlier) const {
   out.plis_received -= earlier.plis_received;
   out.plis_sent -= earlier.plis_sent;
   out.latency_unmatched -= earlier.latency_unmatched;
+  out.packets_decrypted -= earlier.packets_decrypted;
+  out.decrypt_failures -= earlier.decrypt_failures;
+  out.packets_unverified -= earlier.packets_unverified;
   for (size_t i = 0; i < latency.size(); ++i) out.latency[i] -= earlier.latency[i];
   return out;
 }
@@ -60,6 +66,9 @@ void MetricsSnapshot::add(const MetricsSnapshot& other) {
   plis_received += other.plis_received;
   plis_sent += other.plis_sent;
   latency_unmatched += other.latency_unmatched;
+  packets_decrypted += other.packets_decrypted;
+  decrypt_failures += other.decrypt_failures;
+  packets_unverified += other.packets_unverified;
   jitter_sum_us += other.jitter_sum_us;
   jitter_streams += other.jitter_streams;
   participants_connected += other.participants_connected;

@@ -27,6 +27,12 @@ struct MetricsSnapshot {
   uint64_t plis_sent = 0;
   // Received packets whose send time was no longer in the ring.
   uint64_t latency_unmatched = 0;
+  // Received RTP packets that were decrypted and authenticated, those that
+  // failed either, and those counted from their clear header only
+  // (LoadOptions::decrypt_every).
+  uint64_t packets_decrypted = 0;
+  uint64_t decrypt_failures = 0;
+  uint64_t packets_unverified = 0;
   // Sum of per-stream RFC 3550 interarrival jitter in microseconds, and the
   // stream count, sampled at snapshot time.
   uint64_t jitter_sum_us = 0;
@@ -67,6 +73,9 @@ class LoadMetrics {
   std::atomic<uint64_t> plis_received{0};
   std::atomic<uint64_t> plis_sent{0};
   std::atomic<uint64_t> latency_unmatched{0};
+  std::atomic<uint64_t> packets_decrypted{0};
+  std::atomic<uint64_t> decrypt_failures{0};
+  std::atomic<uint64_t> packets_unverified{0};
   std::atomic<uint64_t> jitter_sum_us{0};
   std::atomic<uint64_t> jitter_streams{0};
   std::atomic<uint64_t> participants_connected{0};

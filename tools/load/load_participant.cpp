@@ -202,6 +202,7 @@ std::optional<std::string> LoadParticipant::start_send_leg(const sdp::PeerAnswer
   transport.certificate = certificate_;
   transport.remote_fingerprint_algorithm = answer.fingerprint.algorithm;
   transport.remote_fingerprint = answer.fingerprint.value;
+  transport.decrypt_every = sequence_tags_ ? 1 : decrypt_every_;
   transport_ = std::make_unique<peer::PeerTransport>(socket_, transport, *this);
   video_in_.clock_rate_hz = kVideoClockRateHz;
   audio_in_.clock_rate_hz = kAudioClockRateHz;
@@ -253,6 +254,7 @@ std::optional<std::string> LoadParticipant::answer_receive_offer(const std::stri
   transport.certificate = certificate_;
   transport.remote_fingerprint_algorithm = result.remote_fingerprint.algorithm;
   transport.remote_fingerprint = result.remote_fingerprint.value;
+  transport.decrypt_every = sequence_tags_ ? 1 : decrypt_every_;
   receive_transport_ = std::make_unique<peer::PeerTransport>(socket_, transport, *this);
   answer_sdp = sdp::write_sdp(result.answer);
   return std::nullopt;
@@ -268,8 +270,11 @@ std::string LoadParticipant::srtp_profile() const {
 }
 
 void LoadParticipant::on_readable(TimePoint now) {
+  // A batch shorter than the socket's batch size emptied the socket, so the
+  // loop stops there instead of paying for a system call that returns nothing.
   int count = 0;
-  while ((count = socket_.receive_batch()) > 0) {
+  do {
+    count = socket_.receive_batch();
     for (int i = 0; i < count; ++i) {
       const net::ReceivedDatagram& datagram = socket_.received(i);
       if (datagram.truncated) continue;
@@ -277,7 +282,7 @@ void LoadParticipant::on_readable(TimePoint now) {
       transport_->on_datagram(datagram.from, datagram.data, now);
       if (receive_transport_) receive_transport_->on_datagram(datagram.from, datagram.data, now);
     }
-  }
+  } while (count == static_cast<int>(net::kBatchSize));
   socket_.flush();
 }
 
@@ -454,6 +459,22 @@ void LoadParticipant::send_rtcp(TimePoint now) {
 }
 
 void LoadParticipant::update_metrics(uint64_t& jitter_sum_us, uint64_t& jitter_streams) {
+  uint64_t decrypted = 0;
+  uint64_t failures = 0;
+  uint64_t unverified = 0;
+  for (const peer::PeerTransport* leg : {transport_.get(), receive_transport_.get()}) {
+    if (leg == nullptr) continue;
+    decrypted += leg->counters().rtp_decrypted;
+    failures += leg->counters().decrypt_failures;
+    unverified += leg->counters().rtp_unverified;
+  }
+  metrics_.add(metrics_.packets_decrypted, decrypted - decrypted_reported_);
+  metrics_.add(metrics_.decrypt_failures, failures - decrypt_failures_reported_);
+  metrics_.add(metrics_.packets_unverified, unverified - unverified_reported_);
+  decrypted_reported_ = decrypted;
+  decrypt_failures_reported_ = failures;
+  unverified_reported_ = unverified;
+
   for (StreamReceiver* in : {&video_in_, &audio_in_}) {
     if (!in->statistics || !in->statistics->is_valid()) continue;
     const int64_t lost = in->statistics->cumulative_lost();

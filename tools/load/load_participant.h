@@ -5,6 +5,7 @@
 // sends (loss, jitter, one-way latency).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -66,6 +67,11 @@ class LoadParticipant final : public peer::PeerTransportListener {
   // section 5.1), so that latency can still be matched when the server
   // rewrites sequence numbers, as Janus's VideoRoom does for subscribers.
   void set_sequence_tags(bool enabled) { sequence_tags_ = enabled; }
+  // Decrypts and authenticates one received RTP packet in `every`, and
+  // counts the others from their clear RTP header (PeerTransportParams::
+  // decrypt_every). Sequence tags sit in the encrypted padding, so with
+  // them every packet is decrypted. Call it before the transports start.
+  void set_decrypt_every(uint32_t every) { decrypt_every_ = std::max<uint32_t>(1, every); }
 
   // The participant whose send times this one reads to measure latency.
   void set_remote(const LoadParticipant* remote) { remote_ = remote; }
@@ -144,6 +150,11 @@ class LoadParticipant final : public peer::PeerTransportListener {
   std::string participant_id_;
   bool counted_connected_ = false;
   bool sequence_tags_ = false;
+  uint32_t decrypt_every_ = 1;
+  // Transport counters already added to the metrics, summed over the legs.
+  uint64_t decrypted_reported_ = 0;
+  uint64_t decrypt_failures_reported_ = 0;
+  uint64_t unverified_reported_ = 0;
   // Only loopback candidates are used for Janus; join() clears it, because a
   // Sightline relay may run on another host.
   bool loopback_only_ = true;

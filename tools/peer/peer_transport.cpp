@@ -57,6 +57,13 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
     return;
   }
   if (!srtp_in_) return;
+  if (kind == ice::PacketKind::rtp && params_.decrypt_every > 1) {
+    if (++rtp_since_decrypt_ < params_.decrypt_every) {
+      pass_unverified_rtp(data, now);
+      return;
+    }
+    rtp_since_decrypt_ = 0;
+  }
   size_t length = data.size();
   const crypto::SrtpResult result = kind == ice::PacketKind::rtcp ? srtp_in_->unprotect_rtcp(data.data(), length)
                                                                   : srtp_in_->unprotect_rtp(data.data(), length);
@@ -68,11 +75,29 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
     listener_.on_rtcp(ByteView(data.data(), length), now);
     return;
   }
+  if (kind == ice::PacketKind::rtp) ++counters_.rtp_decrypted;
   rtp::RtpPacket packet;
   if (rtp::RtpPacket::parse(MutableByteView(data.data(), length), packet) != rtp::RtpParseError::ok) {
     ++counters_.rtp_malformed;
     return;
   }
+  listener_.on_rtp(packet, now);
+}
+
+void PeerTransport::pass_unverified_rtp(MutableByteView data, TimePoint now) {
+  // The RTP header of an SRTP packet is in the clear (RFC 3711 section 3.1);
+  // the authentication tag trails the encrypted payload.
+  const size_t tag_bytes = crypto::profile_info(srtp_in_->profile()).rtp_overhead_bytes;
+  if (data.size() < rtp::RtpPacket::kFixedHeaderSize + tag_bytes) {
+    ++counters_.rtp_malformed;
+    return;
+  }
+  rtp::RtpPacket packet;
+  if (rtp::RtpPacket::parse(data.first(data.size() - tag_bytes), packet) != rtp::RtpParseError::ok) {
+    ++counters_.rtp_malformed;
+    return;
+  }
+  ++counters_.rtp_unverified;
   listener_.on_rtp(packet, now);
 }
 

@@ -48,12 +48,23 @@ struct PeerTransportParams {
   // NACK and keyframe recovery.
   double incoming_loss = 0.0;
   uint32_t loss_seed = 1;
+  // Decrypts and authenticates one incoming SRTP packet in this many (1:
+  // every packet). The others reach the listener unverified: parsed from
+  // their clear RTP header, with the payload still encrypted and the
+  // authentication tag cut off. Only for load generation, where the
+  // receiver reads header fields only and must cost less than the relay it
+  // measures. RTCP is always decrypted.
+  uint32_t decrypt_every = 1;
 };
 
 struct PeerTransportCounters {
   uint64_t datagrams_received = 0;
   uint64_t rtp_dropped_by_loss = 0;
   uint64_t decrypt_failures = 0;
+  // RTP packets decrypted and authenticated, and those passed on from
+  // their clear header without either (see decrypt_every).
+  uint64_t rtp_decrypted = 0;
+  uint64_t rtp_unverified = 0;
   uint64_t rtp_malformed = 0;
   uint64_t binding_requests_answered = 0;
   uint64_t binding_requests_rejected = 0;
@@ -81,6 +92,8 @@ class PeerTransport final : private crypto::DtlsTransport::Listener {
   void on_dtls_failed(std::string_view reason) override;
   void on_dtls_closed() override;
   bool send_protected(ByteView packet, bool rtcp);
+  // Hands an RTP packet to the listener without decrypting it.
+  void pass_unverified_rtp(MutableByteView data, TimePoint now);
   void answer_binding_request(ByteView datagram, const ice::StunMessage& request);
   void fail(std::string_view reason);
 
@@ -97,6 +110,8 @@ class PeerTransport final : private crypto::DtlsTransport::Listener {
   bool failed_ = false;
   std::mt19937 loss_random_;
   std::bernoulli_distribution loss_;
+  // RTP packets received since the last one that was decrypted.
+  uint32_t rtp_since_decrypt_ = 0;
   PeerTransportCounters counters_;
 };
 
