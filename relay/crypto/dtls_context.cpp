@@ -23,7 +23,9 @@ constexpr const char* kCipherList =
 constexpr const char* kGroupList = "X25519:P-256:P-384";
 // OpenSSL's names. As server, OpenSSL picks the first entry of this list
 // that the client offers, whatever the client's order, so GCM goes first.
-constexpr const char* kSrtpProfileList = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
+// AES-256-GCM comes after AES-128-GCM, so it is chosen only for a client
+// that offers it without AES-128-GCM.
+constexpr const char* kSrtpProfileList = "SRTP_AEAD_AES_128_GCM:SRTP_AEAD_AES_256_GCM:SRTP_AES128_CM_SHA1_80";
 
 bool equal_ignoring_case(const std::string& left, const std::string& right) {
   if (left.size() != right.size()) return false;

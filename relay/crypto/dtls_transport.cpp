@@ -26,11 +26,17 @@ constexpr size_t kDtlsRecordLengthOffset = 11;
 constexpr size_t kReadBufferBytes = 2048;
 
 const char* openssl_profile_name(SrtpProfile profile) {
-  return profile == SrtpProfile::aead_aes_128_gcm ? "SRTP_AEAD_AES_128_GCM" : "SRTP_AES128_CM_SHA1_80";
+  switch (profile) {
+    case SrtpProfile::aead_aes_128_gcm: return "SRTP_AEAD_AES_128_GCM";
+    case SrtpProfile::aead_aes_256_gcm: return "SRTP_AEAD_AES_256_GCM";
+    case SrtpProfile::aes_cm_128_hmac_sha1_80: return "SRTP_AES128_CM_SHA1_80";
+  }
+  return "SRTP_AES128_CM_SHA1_80";
 }
 
 std::optional<SrtpProfile> profile_from_use_srtp_id(unsigned long id) {
-  for (SrtpProfile profile : {SrtpProfile::aead_aes_128_gcm, SrtpProfile::aes_cm_128_hmac_sha1_80}) {
+  for (SrtpProfile profile :
+       {SrtpProfile::aead_aes_128_gcm, SrtpProfile::aead_aes_256_gcm, SrtpProfile::aes_cm_128_hmac_sha1_80}) {
     if (profile_info(profile).use_srtp_id == id) return profile;
   }
   return std::nullopt;

@@ -1,6 +1,7 @@
-// SRTP sessions over libsrtp2: policies per profile, in-place protect and
-// unprotect, and recovery of the rollover counter for a stream whose first
-// received packet comes after the sender's sequence number wrapped.
+// SRTP sessions: the choice of backend, and the libsrtp2 backend with its
+// policies per profile, in-place protect and unprotect, and recovery of the
+// rollover counter for a stream whose first received packet comes after the
+// sender's sequence number wrapped. The OpenSSL backend is in srtp_aead.cpp.
 #include "relay/crypto/srtp_session.h"
 
 #include <srtp2/srtp.h>
@@ -9,9 +10,12 @@
 #include <arpa/inet.h>
 
 #include <climits>
+#include <cstdlib>
 #include <mutex>
 
 #include "relay/base/log.h"
+#include "relay/crypto/srtp_aead.h"
+#include "relay/crypto/srtp_backend.h"
 
 namespace sightline::crypto {
 
@@ -23,19 +27,31 @@ constexpr size_t kSrtcpIndexBytes = 4;        // RFC 3711 section 3.4: E flag an
 constexpr uint16_t kSequenceNumberHalf = 0x8000;
 
 // RFC 5764 section 4.1.2 and RFC 7714 give the names, ids and lengths. The
-// AEAD profile uses a 16-byte tag.
+// AEAD profiles use a 16-byte tag.
 constexpr SrtpProfileInfo kAesCm128HmacSha1_80{"SRTP_AES128_CM_HMAC_SHA1_80", 0x0001, 16, 14, 10,
                                                kSrtcpIndexBytes + 10};
 constexpr SrtpProfileInfo kAeadAes128Gcm{"SRTP_AEAD_AES_128_GCM", 0x0007, 16, 12, 16, kSrtcpIndexBytes + 16};
+constexpr SrtpProfileInfo kAeadAes256Gcm{"SRTP_AEAD_AES_256_GCM", 0x0008, 32, 12, 16, kSrtcpIndexBytes + 16};
+
+bool is_aead(SrtpProfile profile) {
+  return profile == SrtpProfile::aead_aes_128_gcm || profile == SrtpProfile::aead_aes_256_gcm;
+}
 
 srtp_policy_t make_policy(SrtpProfile profile, SrtpDirection direction, unsigned char* key_and_salt) {
   srtp_policy_t policy{};
-  if (profile == SrtpProfile::aead_aes_128_gcm) {
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
-    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
-  } else {
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  switch (profile) {
+    case SrtpProfile::aead_aes_128_gcm:
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+      srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+      break;
+    case SrtpProfile::aead_aes_256_gcm:
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtp);
+      srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtcp);
+      break;
+    case SrtpProfile::aes_cm_128_hmac_sha1_80:
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+      break;
   }
   policy.ssrc.type = direction == SrtpDirection::inbound ? ssrc_any_inbound : ssrc_any_outbound;
   policy.key = key_and_salt;
@@ -59,7 +75,12 @@ SrtpResult to_result(srtp_err_status_t status) {
 }  // namespace
 
 const SrtpProfileInfo& profile_info(SrtpProfile profile) {
-  return profile == SrtpProfile::aead_aes_128_gcm ? kAeadAes128Gcm : kAesCm128HmacSha1_80;
+  switch (profile) {
+    case SrtpProfile::aead_aes_128_gcm: return kAeadAes128Gcm;
+    case SrtpProfile::aead_aes_256_gcm: return kAeadAes256Gcm;
+    case SrtpProfile::aes_cm_128_hmac_sha1_80: return kAesCm128HmacSha1_80;
+  }
+  return kAesCm128HmacSha1_80;
 }
 
 std::string_view to_string(SrtpProfile profile) { return profile_info(profile).name; }
@@ -90,15 +111,47 @@ bool initialize_srtp_library() {
   return initialized;
 }
 
+std::string_view to_string(SrtpBackend backend) { return backend == SrtpBackend::openssl ? "openssl" : "libsrtp"; }
+
+std::optional<SrtpBackend> parse_srtp_backend(std::string_view text) {
+  if (text == "openssl") return SrtpBackend::openssl;
+  if (text == "libsrtp") return SrtpBackend::libsrtp;
+  return std::nullopt;
+}
+
+SrtpBackend default_srtp_backend(SrtpProfile profile) {
+  if (!is_aead(profile)) return SrtpBackend::libsrtp;
+  const char* value = std::getenv(std::string(kSrtpAeadBackendVariable).c_str());
+  if (value == nullptr || *value == '\0') return SrtpBackend::openssl;
+  const std::optional<SrtpBackend> parsed = parse_srtp_backend(value);
+  if (!parsed) {
+    static std::once_flag logged;
+    std::call_once(logged, [value] {
+      log::error("srtp", "srtp_backend_invalid",
+                 {{"variable", kSrtpAeadBackendVariable}, {"value", value}, {"expected", "openssl or libsrtp"},
+                  {"using", "openssl"}});
+    });
+    return SrtpBackend::openssl;
+  }
+  return *parsed;
+}
+
+SrtpBackend backend_of(const SrtpSession& session) {
+  return session.aead_ != nullptr ? SrtpBackend::openssl : SrtpBackend::libsrtp;
+}
+
 std::unique_ptr<SrtpSession> SrtpSession::create(SrtpProfile profile, ByteView key_and_salt, SrtpDirection direction,
                                                  std::string* error) {
-  auto fail = [error](std::string message) -> std::unique_ptr<SrtpSession> {
-    log::error("srtp", "srtp_session_create_failed", {{"reason", message}});
+  return create_srtp_session(profile, key_and_salt, direction, default_srtp_backend(profile), error);
+}
+
+std::unique_ptr<SrtpSession> create_srtp_session(SrtpProfile profile, ByteView key_and_salt, SrtpDirection direction,
+                                                 SrtpBackend backend, std::string* error) {
+  auto fail = [error, backend](std::string message) -> std::unique_ptr<SrtpSession> {
+    log::error("srtp", "srtp_session_create_failed", {{"reason", message}, {"backend", to_string(backend)}});
     if (error != nullptr) *error = std::move(message);
     return nullptr;
   };
-
-  if (!initialize_srtp_library()) return fail("libsrtp2 initialization (srtp_init) failed");
 
   const SrtpProfileInfo& info = profile_info(profile);
   const size_t expected_bytes = info.key_bytes + info.salt_bytes;
@@ -106,6 +159,16 @@ std::unique_ptr<SrtpSession> SrtpSession::create(SrtpProfile profile, ByteView k
     return fail("invalid key and salt length " + std::to_string(key_and_salt.size()) + " for " +
                 std::string(info.name) + ", expected " + std::to_string(expected_bytes));
   }
+
+  if (backend == SrtpBackend::openssl) {
+    std::string aead_error;
+    std::unique_ptr<AeadSrtpContext> aead =
+        AeadSrtpContext::create(profile, key_and_salt, direction == SrtpDirection::outbound, &aead_error);
+    if (aead == nullptr) return fail(aead_error);
+    return std::unique_ptr<SrtpSession>(new SrtpSession(profile, direction, std::move(aead)));
+  }
+
+  if (!initialize_srtp_library()) return fail("libsrtp2 initialization (srtp_init) failed");
 
   std::vector<uint8_t> key_copy(key_and_salt.begin(), key_and_salt.end());
   srtp_policy_t policy = make_policy(profile, direction, key_copy.data());
@@ -124,10 +187,14 @@ std::unique_ptr<SrtpSession> SrtpSession::create(SrtpProfile profile, ByteView k
 SrtpSession::SrtpSession(SrtpProfile profile, SrtpDirection direction, srtp_ctx_t_* session, ByteView key_and_salt)
     : profile_(profile), direction_(direction), session_(session), key_and_salt_(key_and_salt.begin(), key_and_salt.end()) {}
 
+SrtpSession::SrtpSession(SrtpProfile profile, SrtpDirection direction, std::unique_ptr<AeadSrtpContext> aead)
+    : profile_(profile), direction_(direction), aead_(std::move(aead)) {}
+
 SrtpSession::SrtpSession(SrtpSession&& other) noexcept
     : profile_(other.profile_),
       direction_(other.direction_),
       session_(other.session_),
+      aead_(std::move(other.aead_)),
       key_and_salt_(std::move(other.key_and_salt_)),
       first_packet_copy_(std::move(other.first_packet_copy_)) {
   other.session_ = nullptr;
@@ -139,6 +206,7 @@ SrtpSession& SrtpSession::operator=(SrtpSession&& other) noexcept {
     profile_ = other.profile_;
     direction_ = other.direction_;
     session_ = other.session_;
+    aead_ = std::move(other.aead_);
     key_and_salt_ = std::move(other.key_and_salt_);
     first_packet_copy_ = std::move(other.first_packet_copy_);
     other.session_ = nullptr;
@@ -153,11 +221,13 @@ void SrtpSession::release() {
     srtp_dealloc(session_);
     session_ = nullptr;
   }
+  aead_.reset();
   if (!key_and_salt_.empty()) explicit_bzero(key_and_salt_.data(), key_and_salt_.size());
   if (!first_packet_copy_.empty()) explicit_bzero(first_packet_copy_.data(), first_packet_copy_.size());
 }
 
 SrtpResult SrtpSession::protect_rtp(uint8_t* data, size_t& length, size_t capacity) {
+  if (aead_ != nullptr) return aead_->protect_rtp(data, length, capacity);
   if (session_ == nullptr) return SrtpResult::other;
   if (length < kRtpFixedHeaderBytes) return SrtpResult::too_short;
   const size_t overhead = profile_info(profile_).rtp_overhead_bytes;
@@ -172,6 +242,7 @@ SrtpResult SrtpSession::protect_rtp(uint8_t* data, size_t& length, size_t capaci
 }
 
 SrtpResult SrtpSession::unprotect_rtp(uint8_t* data, size_t& length) {
+  if (aead_ != nullptr) return aead_->unprotect_rtp(data, length);
   if (session_ == nullptr) return SrtpResult::other;
   if (length < kRtpFixedHeaderBytes + profile_info(profile_).rtp_overhead_bytes) return SrtpResult::too_short;
   if (length > INT_MAX) return SrtpResult::other;
@@ -229,6 +300,7 @@ SrtpResult SrtpSession::unprotect_rtp_after_wrap(uint8_t* data, size_t& length, 
 }
 
 SrtpResult SrtpSession::protect_rtcp(uint8_t* data, size_t& length, size_t capacity) {
+  if (aead_ != nullptr) return aead_->protect_rtcp(data, length, capacity);
   if (session_ == nullptr) return SrtpResult::other;
   if (length < kRtcpFixedHeaderBytes) return SrtpResult::too_short;
   const size_t overhead = profile_info(profile_).rtcp_overhead_bytes;
@@ -243,6 +315,7 @@ SrtpResult SrtpSession::protect_rtcp(uint8_t* data, size_t& length, size_t capac
 }
 
 SrtpResult SrtpSession::unprotect_rtcp(uint8_t* data, size_t& length) {
+  if (aead_ != nullptr) return aead_->unprotect_rtcp(data, length);
   if (session_ == nullptr) return SrtpResult::other;
   if (length < kRtcpFixedHeaderBytes + profile_info(profile_).rtcp_overhead_bytes) return SrtpResult::too_short;
   if (length > INT_MAX) return SrtpResult::other;

@@ -1,5 +1,7 @@
-// SRTP and SRTCP protection (RFC 3711, RFC 7714) over libsrtp2. This is the
-// only file in the project that includes the libsrtp2 header.
+// SRTP and SRTCP protection (RFC 3711, RFC 7714). The AEAD profiles run on
+// OpenSSL EVP (srtp_aead.h) unless SIGHTLINE_SRTP_AEAD_BACKEND=libsrtp is
+// set; AES_CM_128_HMAC_SHA1_80 runs on libsrtp2. srtp_session.cpp is the only
+// file in the project that includes the libsrtp2 header.
 #pragma once
 
 #include <cstddef>
@@ -15,9 +17,13 @@ struct srtp_ctx_t_;
 
 namespace sightline::crypto {
 
+class AeadSrtpContext;
+// Defined in srtp_backend.h.
+enum class SrtpBackend;
+
 // The SRTP protection profiles that the relay negotiates through DTLS
 // use_srtp (RFC 5764 section 4.1.2, RFC 7714 section 14.2).
-enum class SrtpProfile { aes_cm_128_hmac_sha1_80, aead_aes_128_gcm };
+enum class SrtpProfile { aes_cm_128_hmac_sha1_80, aead_aes_128_gcm, aead_aes_256_gcm };
 
 struct SrtpProfileInfo {
   // Profile name as registered for use_srtp, e.g. "SRTP_AEAD_AES_128_GCM".
@@ -54,7 +60,7 @@ class SrtpSession {
   static constexpr unsigned long kReplayWindowPackets = 1024;
 
   // Returns nullptr and sets *error (when error is not null) if the key
-  // length does not match the profile or libsrtp2 rejects the policy.
+  // length does not match the profile or the backend rejects the key.
   static std::unique_ptr<SrtpSession> create(SrtpProfile profile, ByteView key_and_salt, SrtpDirection direction,
                                              std::string* error);
 
@@ -79,14 +85,23 @@ class SrtpSession {
   SrtpDirection direction() const { return direction_; }
 
  private:
+  friend std::unique_ptr<SrtpSession> create_srtp_session(SrtpProfile profile, ByteView key_and_salt,
+                                                          SrtpDirection direction, SrtpBackend backend,
+                                                          std::string* error);
+  friend SrtpBackend backend_of(const SrtpSession& session);
+
   SrtpSession(SrtpProfile profile, SrtpDirection direction, srtp_ctx_t_* session, ByteView key_and_salt);
+  SrtpSession(SrtpProfile profile, SrtpDirection direction, std::unique_ptr<AeadSrtpContext> aead);
 
   SrtpResult unprotect_rtp_after_wrap(uint8_t* data, size_t& length, uint32_t ssrc);
   void release();
 
   SrtpProfile profile_;
   SrtpDirection direction_;
+  // Exactly one of session_ (libsrtp2) and aead_ (OpenSSL) is set until the
+  // session is moved from.
   srtp_ctx_t_* session_ = nullptr;
+  std::unique_ptr<AeadSrtpContext> aead_;
   // The master key and salt, kept to add a stream with a chosen rollover
   // counter (see unprotect_rtp_after_wrap). Wiped on destruction.
   std::vector<uint8_t> key_and_salt_;

@@ -1,5 +1,6 @@
-// SrtpSession: round trips with keys from a DTLS handshake, tampering,
-// replay, rollover across the sequence number wrap, and buffer room.
+// SrtpSession on each profile and backend: round trips with keys from a
+// DTLS handshake, tampering, replay, rollover across the sequence number
+// wrap, and buffer room.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "dtls_pipe.h"
+#include "relay/crypto/srtp_backend.h"
 #include "relay/crypto/srtp_session.h"
 
 namespace sightline::crypto {
@@ -25,7 +27,7 @@ struct SrtpLink {
   std::unique_ptr<SrtpSession> receiver;
 };
 
-SrtpLink link_from_handshake(SrtpProfile profile) {
+SrtpLink link_from_handshake(SrtpProfile profile, SrtpBackend backend) {
   static std::shared_ptr<DtlsCertificate> client_certificate = DtlsCertificate::generate_ecdsa();
   static std::shared_ptr<DtlsCertificate> server_certificate = DtlsCertificate::generate_ecdsa();
   testing::DtlsPipe pipe(client_certificate, server_certificate);
@@ -36,8 +38,11 @@ SrtpLink link_from_handshake(SrtpProfile profile) {
     return link;
   }
   std::string error;
-  link.sender = SrtpSession::create(profile, pipe.client_listener.keys->local_key_salt, SrtpDirection::outbound, &error);
-  link.receiver = SrtpSession::create(profile, pipe.server_listener.keys->remote_key_salt, SrtpDirection::inbound, &error);
+  EXPECT_EQ(pipe.client_listener.keys->profile, profile);
+  link.sender = create_srtp_session(profile, pipe.client_listener.keys->local_key_salt, SrtpDirection::outbound,
+                                    backend, &error);
+  link.receiver = create_srtp_session(profile, pipe.server_listener.keys->remote_key_salt, SrtpDirection::inbound,
+                                      backend, &error);
   EXPECT_NE(link.sender, nullptr) << error;
   EXPECT_NE(link.receiver, nullptr) << error;
   return link;
@@ -85,16 +90,25 @@ SrtpResult unprotect(SrtpSession& receiver, Packet packet) {
   return receiver.unprotect_rtp(packet.buffer.data(), packet.length);
 }
 
-class SrtpSessionTest : public ::testing::TestWithParam<SrtpProfile> {};
+struct SessionCase {
+  SrtpProfile profile;
+  SrtpBackend backend;
+};
+
+class SrtpSessionTest : public ::testing::TestWithParam<SessionCase> {
+ protected:
+  SrtpProfile profile() const { return GetParam().profile; }
+  SrtpLink make_link() const { return link_from_handshake(GetParam().profile, GetParam().backend); }
+};
 
 TEST_P(SrtpSessionTest, RtpRoundTrip) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
 
   for (uint16_t sequence_number = 100; sequence_number < 110; ++sequence_number) {
     const Packet plain = make_rtp(sequence_number);
     Packet packet = protect(*link.sender, plain);
-    ASSERT_EQ(packet.length, plain.length + profile_info(GetParam()).rtp_overhead_bytes);
+    ASSERT_EQ(packet.length, plain.length + profile_info(profile()).rtp_overhead_bytes);
     EXPECT_EQ(std::memcmp(packet.buffer.data(), plain.buffer.data(), 12), 0);  // header stays clear
     EXPECT_NE(std::memcmp(packet.buffer.data() + 12, plain.buffer.data() + 12, kPayloadBytes), 0);
 
@@ -104,19 +118,19 @@ TEST_P(SrtpSessionTest, RtpRoundTrip) {
 }
 
 TEST_P(SrtpSessionTest, RtcpRoundTrip) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   const Packet plain = make_rtcp();
   Packet packet = plain;
 
   ASSERT_EQ(link.sender->protect_rtcp(packet.buffer.data(), packet.length, packet.buffer.size()), SrtpResult::ok);
-  EXPECT_EQ(packet.length, plain.length + profile_info(GetParam()).rtcp_overhead_bytes);
+  EXPECT_EQ(packet.length, plain.length + profile_info(profile()).rtcp_overhead_bytes);
   ASSERT_EQ(link.receiver->unprotect_rtcp(packet.buffer.data(), packet.length), SrtpResult::ok);
   EXPECT_EQ(packet.bytes(), plain.bytes());
 }
 
 TEST_P(SrtpSessionTest, TamperedPacketFailsAuth) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   Packet payload_changed = protect(*link.sender, make_rtp(200));
   payload_changed.buffer[20] ^= 0x01;
@@ -132,7 +146,7 @@ TEST_P(SrtpSessionTest, TamperedPacketFailsAuth) {
 }
 
 TEST_P(SrtpSessionTest, TamperedRtcpFailsAuth) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   Packet packet = make_rtcp();
   ASSERT_EQ(link.sender->protect_rtcp(packet.buffer.data(), packet.length, packet.buffer.size()), SrtpResult::ok);
@@ -142,7 +156,7 @@ TEST_P(SrtpSessionTest, TamperedRtcpFailsAuth) {
 }
 
 TEST_P(SrtpSessionTest, ReplayRejected) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   const Packet first = protect(*link.sender, make_rtp(1000));
   ASSERT_EQ(unprotect(*link.receiver, first), SrtpResult::ok);
@@ -158,7 +172,7 @@ TEST_P(SrtpSessionTest, ReplayRejected) {
 }
 
 TEST_P(SrtpSessionTest, RtcpReplayRejected) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   Packet packet = make_rtcp();
   ASSERT_EQ(link.sender->protect_rtcp(packet.buffer.data(), packet.length, packet.buffer.size()), SrtpResult::ok);
@@ -169,7 +183,7 @@ TEST_P(SrtpSessionTest, RtcpReplayRejected) {
 }
 
 TEST_P(SrtpSessionTest, LateRetransmissionDecrypts) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   // Packets 100..400 arrive except 150, which the sender retransmits late.
   Packet lost;
@@ -189,7 +203,7 @@ TEST_P(SrtpSessionTest, LateRetransmissionDecrypts) {
 }
 
 TEST_P(SrtpSessionTest, FirstPacketsLostAcrossWrap) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   // 0xFFFE, 0xFFFF and 0x0000 never arrive; the sender's rollover counter
   // is 1 from 0x0000 on.
@@ -205,7 +219,7 @@ TEST_P(SrtpSessionTest, FirstPacketsLostAcrossWrap) {
 }
 
 TEST_P(SrtpSessionTest, RetransmissionAcrossWrapDecrypts) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   // 0xFFE0 through 0x0010 are sent; 0xFFF0 is lost and sent again last.
   Packet lost;
@@ -227,10 +241,10 @@ TEST_P(SrtpSessionTest, RetransmissionAcrossWrapDecrypts) {
 }
 
 TEST_P(SrtpSessionTest, ForgedFirstPacketLeavesNoStream) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   Packet forged = make_rtp(7);
-  forged.length += profile_info(GetParam()).rtp_overhead_bytes;
+  forged.length += profile_info(profile()).rtp_overhead_bytes;
 
   EXPECT_EQ(unprotect(*link.receiver, forged), SrtpResult::auth_failed);
   // The SSRC's real first packet, with rollover counter 0, still decrypts.
@@ -239,7 +253,7 @@ TEST_P(SrtpSessionTest, ForgedFirstPacketLeavesNoStream) {
 }
 
 TEST_P(SrtpSessionTest, SeveralSsrcsShareSession) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   for (uint32_t ssrc : {1u, 2u, 0xDEADBEEFu}) {
     EXPECT_EQ(unprotect(*link.receiver, protect(*link.sender, make_rtp(40000, ssrc))), SrtpResult::ok);
@@ -248,10 +262,10 @@ TEST_P(SrtpSessionTest, SeveralSsrcsShareSession) {
 }
 
 TEST_P(SrtpSessionTest, NoRoomForTag) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   const Packet plain = make_rtp(300);
-  const size_t overhead = profile_info(GetParam()).rtp_overhead_bytes;
+  const size_t overhead = profile_info(profile()).rtp_overhead_bytes;
 
   // Heap buffers of the exact size, so that AddressSanitizer catches a
   // write past the end.
@@ -270,10 +284,10 @@ TEST_P(SrtpSessionTest, NoRoomForTag) {
 }
 
 TEST_P(SrtpSessionTest, NoRoomForRtcpTrailer) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   const Packet plain = make_rtcp();
-  const size_t overhead = profile_info(GetParam()).rtcp_overhead_bytes;
+  const size_t overhead = profile_info(profile()).rtcp_overhead_bytes;
 
   auto short_buffer = std::make_unique<uint8_t[]>(plain.length + overhead - 1);
   std::memcpy(short_buffer.get(), plain.buffer.data(), plain.length);
@@ -289,25 +303,36 @@ TEST_P(SrtpSessionTest, NoRoomForRtcpTrailer) {
 }
 
 TEST_P(SrtpSessionTest, ShortPacketsRejected) {
-  SrtpLink link = link_from_handshake(GetParam());
+  SrtpLink link = make_link();
   ASSERT_NE(link.receiver, nullptr);
   Packet packet = make_rtp(1);
 
   size_t length = 11;
   EXPECT_EQ(link.sender->protect_rtp(packet.buffer.data(), length, packet.buffer.size()), SrtpResult::too_short);
-  length = 12 + profile_info(GetParam()).rtp_overhead_bytes - 1;
+  length = 12 + profile_info(profile()).rtp_overhead_bytes - 1;
   EXPECT_EQ(link.receiver->unprotect_rtp(packet.buffer.data(), length), SrtpResult::too_short);
   length = 7;
   EXPECT_EQ(link.sender->protect_rtcp(packet.buffer.data(), length, packet.buffer.size()), SrtpResult::too_short);
-  length = 8 + profile_info(GetParam()).rtcp_overhead_bytes - 1;
+  length = 8 + profile_info(profile()).rtcp_overhead_bytes - 1;
   EXPECT_EQ(link.receiver->unprotect_rtcp(packet.buffer.data(), length), SrtpResult::too_short);
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, SrtpSessionTest,
-                         ::testing::Values(SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aead_aes_128_gcm),
-                         [](const ::testing::TestParamInfo<SrtpProfile>& param_info) {
-                           return param_info.param == SrtpProfile::aead_aes_128_gcm ? "Gcm" : "Cm";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Profiles, SrtpSessionTest,
+    ::testing::Values(SessionCase{SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpBackend::libsrtp},
+                      SessionCase{SrtpProfile::aead_aes_128_gcm, SrtpBackend::libsrtp},
+                      SessionCase{SrtpProfile::aead_aes_128_gcm, SrtpBackend::openssl},
+                      SessionCase{SrtpProfile::aead_aes_256_gcm, SrtpBackend::libsrtp},
+                      SessionCase{SrtpProfile::aead_aes_256_gcm, SrtpBackend::openssl}),
+    [](const ::testing::TestParamInfo<SessionCase>& param_info) {
+      std::string name;
+      switch (param_info.param.profile) {
+        case SrtpProfile::aes_cm_128_hmac_sha1_80: name = "Cm"; break;
+        case SrtpProfile::aead_aes_128_gcm: name = "Gcm128"; break;
+        case SrtpProfile::aead_aes_256_gcm: name = "Gcm256"; break;
+      }
+      return name + (param_info.param.backend == SrtpBackend::openssl ? "Openssl" : "Libsrtp");
+    });
 
 TEST(SrtpSession, WrongKeyLengthRejected) {
   const std::vector<uint8_t> key(29, 0x42);
@@ -317,6 +342,12 @@ TEST(SrtpSession, WrongKeyLengthRejected) {
   EXPECT_NE(error.find("expected 30"), std::string::npos) << error;
   EXPECT_EQ(SrtpSession::create(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::inbound, &error), nullptr);
   EXPECT_NE(error.find("expected 28"), std::string::npos) << error;
+  EXPECT_EQ(SrtpSession::create(SrtpProfile::aead_aes_256_gcm, key, SrtpDirection::inbound, &error), nullptr);
+  EXPECT_NE(error.find("expected 44"), std::string::npos) << error;
+  EXPECT_EQ(create_srtp_session(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::inbound, SrtpBackend::libsrtp,
+                                &error),
+            nullptr);
+  EXPECT_NE(error.find("expected 28"), std::string::npos) << error;
 }
 
 TEST(SrtpSession, ProfileNamesAndLengths) {
@@ -324,20 +355,28 @@ TEST(SrtpSession, ProfileNamesAndLengths) {
   EXPECT_EQ(to_string(SrtpProfile::aead_aes_128_gcm), "SRTP_AEAD_AES_128_GCM");
   EXPECT_EQ(profile_info(SrtpProfile::aes_cm_128_hmac_sha1_80).salt_bytes, 14u);
   EXPECT_EQ(profile_info(SrtpProfile::aead_aes_128_gcm).salt_bytes, 12u);
+  EXPECT_EQ(to_string(SrtpProfile::aead_aes_256_gcm), "SRTP_AEAD_AES_256_GCM");
+  EXPECT_EQ(profile_info(SrtpProfile::aead_aes_256_gcm).use_srtp_id, 0x0008);
+  EXPECT_EQ(profile_info(SrtpProfile::aead_aes_256_gcm).key_bytes, 32u);
+  EXPECT_EQ(profile_info(SrtpProfile::aead_aes_256_gcm).salt_bytes, 12u);
   EXPECT_EQ(to_string(SrtpResult::replay_duplicate), "replay_duplicate");
 }
 
 TEST(SrtpSession, MovedSessionKeepsWorking) {
   const std::vector<uint8_t> key(28, 0x42);
-  auto sender = SrtpSession::create(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::outbound, nullptr);
-  auto receiver = SrtpSession::create(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::inbound, nullptr);
-  ASSERT_NE(sender, nullptr);
-  ASSERT_NE(receiver, nullptr);
-  SrtpSession moved_receiver = std::move(*receiver);
+  for (SrtpBackend backend : {SrtpBackend::libsrtp, SrtpBackend::openssl}) {
+    auto sender =
+        create_srtp_session(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::outbound, backend, nullptr);
+    auto receiver = create_srtp_session(SrtpProfile::aead_aes_128_gcm, key, SrtpDirection::inbound, backend, nullptr);
+    ASSERT_NE(sender, nullptr);
+    ASSERT_NE(receiver, nullptr);
+    SrtpSession moved_receiver = std::move(*receiver);
 
-  EXPECT_EQ(unprotect(moved_receiver, protect(*sender, make_rtp(9))), SrtpResult::ok);
-  Packet packet = protect(*sender, make_rtp(10));
-  EXPECT_EQ(receiver->unprotect_rtp(packet.buffer.data(), packet.length), SrtpResult::other);
+    EXPECT_EQ(unprotect(moved_receiver, protect(*sender, make_rtp(9))), SrtpResult::ok) << to_string(backend);
+    EXPECT_EQ(backend_of(moved_receiver), backend);
+    Packet packet = protect(*sender, make_rtp(10));
+    EXPECT_EQ(receiver->unprotect_rtp(packet.buffer.data(), packet.length), SrtpResult::other) << to_string(backend);
+  }
 }
 
 }  // namespace
