@@ -386,13 +386,16 @@ void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> seq
   for (uint16_t sequence_number : sequence_numbers) {
     const std::optional<ByteView> packet = out->cache->find(sequence_number, now);
     if (!packet) continue;
-    // A retransmission is a new packet on the transport, with its own
-    // transport-wide sequence number.
+    // The retransmission repeats the original packet byte for byte, its
+    // transport-wide sequence number included. It is encrypted under the
+    // same SRTP index, so AES-GCM reuses its nonce. That is safe only when
+    // the header (the AAD) and the payload repeat too, because two tags over
+    // different headers under one nonce reveal the authentication key.
     MutableByteView slot = transport_->begin_send();
     if (slot.size() < packet->size()) continue;
     std::memcpy(slot.data(), packet->data(), packet->size());
     if (transport_sequence_offset_ != 0 && packet->size() >= transport_sequence_offset_ + 2) {
-      store_be16(slot.data() + transport_sequence_offset_, take_transport_sequence(now, packet->size()));
+      estimator_.on_packet_resent(load_be16(packet->data() + transport_sequence_offset_), now);
     }
     if (transport_->commit_send(packet->size(), false)) {
       ++retransmissions_sent_;

@@ -33,6 +33,13 @@ void SendSideEstimator::on_packet_sent(uint16_t transport_sequence, size_t bytes
   slot.reported = false;
 }
 
+void SendSideEstimator::on_packet_resent(uint16_t transport_sequence, TimePoint now) {
+  const int64_t sequence = sent_unwrapper_.peek(transport_sequence);
+  SentPacket& slot = sent_[static_cast<size_t>(sequence) % kHistory];
+  if (slot.sequence != sequence || slot.reported) return;
+  slot.send_us = to_us(now.time_since_epoch());
+}
+
 void SendSideEstimator::on_feedback(const TransportFeedback& feedback, TimePoint now) {
   const int64_t now_us = to_us(now.time_since_epoch());
   int64_t arrival_us = feedback.reference_time_us();

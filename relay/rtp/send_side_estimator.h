@@ -49,6 +49,11 @@ class SendSideEstimator {
 
   // Records a packet the relay sent with this transport-wide sequence number.
   void on_packet_sent(uint16_t transport_sequence, size_t bytes, TimePoint now);
+  // Records that the packet with this transport-wide sequence number was sent
+  // again unchanged (a retransmission). If no feedback has reported it yet,
+  // its delay is measured from this send, so a late arrival of the copy does
+  // not count as queuing.
+  void on_packet_resent(uint16_t transport_sequence, TimePoint now);
   // Processes one feedback packet from the subscriber.
   void on_feedback(const TransportFeedback& feedback, TimePoint now);
 

@@ -72,6 +72,12 @@ TEST(TwoPartyCall, NackRepairsFivePercentLoss) {
   // The loss really happened and was repaired by retransmissions.
   EXPECT_GT(result.caller.rtp_dropped_by_loss, 30u);
   EXPECT_GT(result.terminal.rtp_dropped_by_loss, 30u);
+  // A resend reuses the SRTP index and so the AES-GCM nonce: it must repeat
+  // the dropped packet's bytes exactly.
+  EXPECT_GT(result.caller.rtp_retransmissions_identical, 10u);
+  EXPECT_EQ(result.caller.rtp_retransmissions_changed, 0u);
+  EXPECT_GT(result.terminal.rtp_retransmissions_identical, 10u);
+  EXPECT_EQ(result.terminal.rtp_retransmissions_changed, 0u);
   EXPECT_GT(result.caller.nacks_sent, 0u);
   EXPECT_GT(result.relay.retransmissions_sent, 0u);
   EXPECT_GE(decoded_ratio(result.terminal, result.caller), 0.90);

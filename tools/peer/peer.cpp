@@ -59,6 +59,8 @@ nlohmann::json PeerStats::to_json() const {
       {"rtp_packets_sent", rtp_packets_sent},
       {"rtp_packets_received", rtp_packets_received},
       {"rtp_dropped_by_loss", rtp_dropped_by_loss},
+      {"rtp_retransmissions_identical", rtp_retransmissions_identical},
+      {"rtp_retransmissions_changed", rtp_retransmissions_changed},
       {"video_packets_lost", video_packets_lost},
       {"nacks_sent", nacks_sent},
       {"retransmissions_sent", retransmissions_sent},
@@ -552,6 +554,8 @@ void Peer::Impl::update_stats(TimePoint) {
   stats.audio_frames_decoded = received.audio_frames_decoded;
   stats.rtp_packets_received = received.rtp_packets_received;
   stats.rtp_dropped_by_loss = transport_->counters().rtp_dropped_by_loss;
+  stats.rtp_retransmissions_identical = transport_->counters().rtp_retransmissions_identical;
+  stats.rtp_retransmissions_changed = transport_->counters().rtp_retransmissions_changed;
   stats.video_packets_lost = received.video_packets_lost;
 
   stats.nacks_sent = nacks_sent_;

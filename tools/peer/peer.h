@@ -55,6 +55,10 @@ struct PeerStats {
   uint64_t rtp_packets_sent = 0;
   uint64_t rtp_packets_received = 0;
   uint64_t rtp_dropped_by_loss = 0;
+  // Retransmissions of dropped packets whose bytes repeat, or differ from,
+  // the original (see PeerTransportCounters).
+  uint64_t rtp_retransmissions_identical = 0;
+  uint64_t rtp_retransmissions_changed = 0;
   uint64_t video_packets_lost = 0;
   uint64_t nacks_sent = 0;           // sequence numbers requested
   uint64_t retransmissions_sent = 0;  // answers to the relay's NACKs

@@ -52,9 +52,8 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
       return;
   }
 
-  if (kind == ice::PacketKind::rtp && params_.incoming_loss > 0 && loss_(loss_random_)) {
-    ++counters_.rtp_dropped_by_loss;
-    return;
+  if (kind == ice::PacketKind::rtp && params_.incoming_loss > 0) {
+    if (compare_with_dropped(data)) return;
   }
   if (!srtp_in_) return;
   if (kind == ice::PacketKind::rtp && params_.decrypt_every > 1) {
@@ -82,6 +81,31 @@ void PeerTransport::on_datagram(const SocketAddress& from, MutableByteView data,
     return;
   }
   listener_.on_rtp(packet, now);
+}
+
+bool PeerTransport::compare_with_dropped(ByteView datagram) {
+  if (datagram.size() < rtp::RtpPacket::kFixedHeaderSize) return false;
+  const uint64_t key = uint64_t{load_be32(datagram.data() + 8)} << 16 | load_be16(datagram.data() + 2);
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (uint8_t byte : datagram) hash = (hash ^ byte) * 0x100000001b3ull;
+
+  const auto dropped = dropped_packets_.find(key);
+  if (dropped != dropped_packets_.end()) {
+    if (dropped->second == hash) {
+      ++counters_.rtp_retransmissions_identical;
+    } else {
+      ++counters_.rtp_retransmissions_changed;
+    }
+    dropped_packets_.erase(dropped);
+    return false;
+  }
+  if (!loss_(loss_random_)) return false;
+
+  ++counters_.rtp_dropped_by_loss;
+  // Bounded: a packet never resent is forgotten once many others were dropped.
+  if (dropped_packets_.size() >= 4096) dropped_packets_.clear();
+  dropped_packets_[key] = hash;
+  return true;
 }
 
 void PeerTransport::pass_unverified_rtp(MutableByteView data, TimePoint now) {

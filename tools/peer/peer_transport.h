@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "relay/base/bytes.h"
 #include "relay/base/clock.h"
@@ -60,6 +61,12 @@ struct PeerTransportParams {
 struct PeerTransportCounters {
   uint64_t datagrams_received = 0;
   uint64_t rtp_dropped_by_loss = 0;
+  // Packets arriving with the SSRC and sequence number of a packet dropped
+  // by the simulated loss: retransmissions. A resend under the same SRTP
+  // index must repeat the original bytes (AES-GCM reuses the nonce), so
+  // `changed` counts those whose bytes differ.
+  uint64_t rtp_retransmissions_identical = 0;
+  uint64_t rtp_retransmissions_changed = 0;
   uint64_t decrypt_failures = 0;
   // RTP packets decrypted and authenticated, and those passed on from
   // their clear header without either (see decrypt_every).
@@ -87,6 +94,9 @@ class PeerTransport final : private crypto::DtlsTransport::Listener {
   std::string_view srtp_profile() const;
 
  private:
+  // Applies the simulated loss to one incoming RTP datagram and checks
+  // retransmissions of dropped packets. Returns true when it is dropped.
+  bool compare_with_dropped(ByteView datagram);
   void on_dtls_send(ByteView datagram) override;
   void on_dtls_connected(const crypto::SrtpKeys& keys) override;
   void on_dtls_failed(std::string_view reason) override;
@@ -110,6 +120,8 @@ class PeerTransport final : private crypto::DtlsTransport::Listener {
   bool failed_ = false;
   std::mt19937 loss_random_;
   std::bernoulli_distribution loss_;
+  // FNV-1a hash of each dropped packet's encrypted bytes, by SSRC << 16 | sequence number.
+  std::unordered_map<uint64_t, uint64_t> dropped_packets_;
   // RTP packets received since the last one that was decrypted.
   uint32_t rtp_since_decrypt_ = 0;
   PeerTransportCounters counters_;

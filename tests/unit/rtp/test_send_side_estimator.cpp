@@ -220,6 +220,50 @@ TEST(SendSideEstimator, HoldsOnLightLoss) {
   EXPECT_EQ(path.estimator.estimate_bps(), before);
 }
 
+// A retransmission repeats the original's transport-wide sequence number,
+// so its delay must count from the resend: the copy arrives late, and
+// without on_packet_resent that lateness reads as queuing.
+TEST(SendSideEstimator, RetransmissionTimedFromResend) {
+  for (const bool record_resend : {false, true}) {
+    SendSideEstimator estimator;
+    TransportFeedbackGenerator receiver;
+    TimePoint now = TimePoint{} + seconds(100);
+    uint16_t sequence = 1;
+    const auto send_feedback = [&](TimePoint at) {
+      std::array<uint8_t, 1200> buffer{};
+      RtcpWriter writer{MutableByteView(buffer)};
+      ASSERT_GT(receiver.write_feedback(writer, 1, 2), 0u);
+      FeedbackRelay relay(estimator, at);
+      ASSERT_EQ(parse_rtcp_compound(writer.data(), relay), RtcpParseError::ok);
+    };
+
+    // One second on a clear path: 30 ms one way, feedback every 50 ms.
+    for (int i = 1; i <= 200; ++i) {
+      estimator.on_packet_sent(sequence, 1000, now);
+      receiver.on_packet(sequence, now + milliseconds(30));
+      ++sequence;
+      now += milliseconds(5);
+      if (i % 10 == 0) send_feedback(now + milliseconds(30));
+    }
+    ASSERT_LT(estimator.queuing_delay_us(), 1000);
+
+    // A packet lost before any feedback covers it, resent 400 ms later.
+    const uint16_t lost = sequence++;
+    estimator.on_packet_sent(lost, 1000, now);
+    now += milliseconds(400);
+    if (record_resend) estimator.on_packet_resent(lost, now);
+    receiver.on_packet(lost, now + milliseconds(30));
+    send_feedback(now + milliseconds(30));
+
+    if (record_resend) {
+      EXPECT_LT(estimator.queuing_delay_us(), 1000) << "the resent copy counted as queued";
+    } else {
+      // The control: timed from the first send, the copy looks 400 ms late.
+      EXPECT_GT(estimator.queuing_delay_us(), 10'000);
+    }
+  }
+}
+
 TEST(SendSideEstimator, IgnoresUnknownPackets) {
   SendSideEstimator estimator;
   TransportFeedbackGenerator receiver;
