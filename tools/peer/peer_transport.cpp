@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "relay/base/log.h"
 #include "relay/ice/demux.h"
 #include "relay/ice/stun_builder.h"
 #include "relay/ice/stun_message.h"
@@ -23,6 +24,9 @@ PeerTransport::PeerTransport(net::UdpSocket& socket, PeerTransportParams params,
       loss_random_(params_.loss_seed),
       loss_(params_.incoming_loss) {
   dtls_.set_remote_fingerprint(params_.remote_fingerprint_algorithm, params_.remote_fingerprint);
+  if (!dtls_.set_srtp_profiles(params_.srtp_profiles)) {
+    log::warn("peer", "srtp_profiles_rejected", {{"profiles", params_.srtp_profiles.size()}});
+  }
 }
 
 PeerTransport::~PeerTransport() = default;

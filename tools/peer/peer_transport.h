@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "relay/base/bytes.h"
 #include "relay/base/clock.h"
@@ -56,6 +57,12 @@ struct PeerTransportParams {
   // receiver reads header fields only and must cost less than the relay it
   // measures. RTCP is always decrypted.
   uint32_t decrypt_every = 1;
+  // SRTP profiles offered in the DTLS use_srtp extension, most preferred
+  // first. Without AES-256-GCM, because a server that takes its own first
+  // choice among the offered ones, as Janus 1.1 does, would otherwise pick it
+  // and a comparison of servers would run different ciphers.
+  std::vector<crypto::SrtpProfile> srtp_profiles = {crypto::SrtpProfile::aead_aes_128_gcm,
+                                                    crypto::SrtpProfile::aes_cm_128_hmac_sha1_80};
 };
 
 struct PeerTransportCounters {
