@@ -8,7 +8,10 @@ namespace sightline::analysis {
 std::string_view to_string(AlertState state) { return state == AlertState::raised ? "raised" : "cleared"; }
 
 AlertTracker::AlertTracker(TrackIdentity identity, const ScoreSmootherConfig& config)
-    : identity_(std::move(identity)), config_(config), smoothers_{ScoreSmoother(config), ScoreSmoother(config)} {}
+    : identity_(std::move(identity)),
+      config_(config),
+      smoothers_{ScoreSmoother(config, DetectionKind::recording_device),
+                 ScoreSmoother(config, DetectionKind::inappropriate_dress)} {}
 
 Alert AlertTracker::make_alert(DetectionKind kind, AlertState state, std::chrono::system_clock::time_point time,
                                int64_t media_time_ms) const {
@@ -57,7 +60,7 @@ std::vector<Alert> AlertTracker::clear_all(std::chrono::system_clock::time_point
     if (!smoothers_[i].active()) continue;
     const auto kind = static_cast<DetectionKind>(i);
     cleared.push_back(make_alert(kind, AlertState::cleared, time, media_time_ms));
-    smoothers_[i] = ScoreSmoother(config_);
+    smoothers_[i] = ScoreSmoother(config_, kind);
   }
   return cleared;
 }

@@ -246,7 +246,9 @@ void AnalysisWorker::run_job(const Job& job) {
     const Detection detection = detector.detect_on_track(job.frame, track->detector_states[i].get());
     track->counters.detector_ns[kind].fetch_add(thread_cpu_ns() - start_ns, std::memory_order_relaxed);
     track->counters.detector_runs[kind].fetch_add(1, std::memory_order_relaxed);
-    if (detection.score >= config_.smoother.threshold) track->sampler.note_suspicion(detection.kind, job.media_time_ms);
+    if (detection.score >= config_.smoother.thresholds.for_kind(detection.kind)) {
+      track->sampler.note_suspicion(detection.kind, job.media_time_ms);
+    }
     std::optional<Alert> alert = track->alerts.add(detection, std::chrono::system_clock::now(), job.media_time_ms);
     if (alert) deliver(*track, std::move(*alert));
   }

@@ -11,12 +11,9 @@
 #include <vector>
 
 #include "analysis/detection.h"
+#include "analysis/thresholds.h"
 
 namespace sightline::analysis {
-
-// Decision thresholds on each detector's score, chosen once (docs/models.md).
-inline constexpr float kRecordingDeviceThreshold = 0.25f;
-inline constexpr float kDressThreshold = 0.45f;
 
 struct ManifestEntry {
   std::string file;

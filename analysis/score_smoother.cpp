@@ -10,8 +10,10 @@ namespace {
 constexpr int kMaxWindowSamples = 64;
 }  // namespace
 
-ScoreSmoother::ScoreSmoother(const ScoreSmootherConfig& config)
-    : k_(0), threshold_(config.threshold), window_(static_cast<size_t>(std::clamp(config.n, 1, kMaxWindowSamples))) {
+ScoreSmoother::ScoreSmoother(const ScoreSmootherConfig& config, DetectionKind kind)
+    : k_(0),
+      threshold_(config.thresholds.for_kind(kind)),
+      window_(static_cast<size_t>(std::clamp(config.n, 1, kMaxWindowSamples))) {
   k_ = std::clamp(config.k, 1, static_cast<int>(window_.size()));
 }
 

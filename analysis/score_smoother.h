@@ -7,27 +7,30 @@
 #include <vector>
 
 #include "analysis/detection.h"
+#include "analysis/thresholds.h"
 
 namespace sightline::analysis {
 
 struct ScoreSmootherConfig {
   int k = 2;
   int n = 3;
-  // A sample is positive when its score is at least this.
-  float threshold = 0.5F;
+  // A sample is positive when its score is at least its detector's threshold.
+  DetectionThresholds thresholds;
 };
 
 enum class SmoothedChange : uint8_t { none, raised, cleared };
 
 class ScoreSmoother {
  public:
-  // n is clamped to 1..64 and k to 1..n.
-  explicit ScoreSmoother(const ScoreSmootherConfig& config);
+  // Smooths the scores of the `kind` detector, against that detector's
+  // threshold. n is clamped to 1..64 and k to 1..n.
+  ScoreSmoother(const ScoreSmootherConfig& config, DetectionKind kind);
 
   // Adds one sample and returns whether it started or ended an event.
   SmoothedChange add(const Detection& detection);
 
   bool active() const { return active_; }
+  float threshold() const { return threshold_; }
   // The highest positive score of the current or last event, counting the
   // samples in the window that raised it, and the latest positive box.
   float event_score() const { return event_score_; }

@@ -11,6 +11,10 @@
 //                     [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
 //                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1] [--queue-depth N]
+//                     [--recording-device-threshold SCORE] [--dress-threshold SCORE] [--smoothing-k K]
+//                     [--smoothing-n N] [--alert-lines 0|1]
+//
+// A clip is foreman, phone, or the path of a .y4m file.
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -63,6 +67,7 @@ struct Options {
   int feeder_cpu = 1;
   std::string out;  // Writes the summary JSON to this file when set.
   analysis::FrameSamplerConfig sampler;
+  analysis::ScoreSmootherConfig smoother;
   bool classifier_gate = true;
   analysis::RecordingDeviceOptions recording;
   // Steps the pipeline on the feeding thread in media time, as fast as the
@@ -70,6 +75,9 @@ struct Options {
   // due sample is then analysed, so the counters give the CPU each track
   // needs, whatever else runs on the machine.
   bool virtual_time = false;
+  // Writes one JSON line per raised or cleared alert to stderr, with the
+  // track's media time, to check alerts against a clip's labels.
+  bool alert_lines = false;
   size_t queue_depth = analysis::AnalysisConfig{}.queue_depth;
   std::string command;
 };
@@ -107,10 +115,13 @@ bool packetise_clip(const std::string& name, const Options& options, PacketisedC
     file = "phone_raise_640x352.y4m";
   } else if (name == "foreman") {
     file = "foreman_cif_15fps.y4m";
+  } else if (std::filesystem::path(name).extension() == ".y4m") {
+    file = name;
   } else {
-    error = "unknown clip '" + name + "' (expected foreman or phone)";
+    error = "unknown clip '" + name + "' (expected foreman, phone or the path of a .y4m file)";
     return false;
   }
+  // An absolute path replaces the cache folder.
   auto reader = media::Y4mReader::open((kSourceDir / ".cache/media" / file).string(), false, error);
   if (reader == nullptr) return false;
   clip.name = name;
@@ -442,6 +453,12 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--dress-skin-rise") options.sampler.dress_skin_rise = static_cast<float>(number);
     else if (name == "--virtual-time") options.virtual_time = whole != 0;
     else if (name == "--queue-depth") options.queue_depth = static_cast<size_t>(std::max<int64_t>(whole, 1));
+    else if (name == "--recording-device-threshold")
+      options.smoother.thresholds.recording_device = static_cast<float>(number);
+    else if (name == "--dress-threshold") options.smoother.thresholds.dress = static_cast<float>(number);
+    else if (name == "--smoothing-k") options.smoother.k = static_cast<int>(whole);
+    else if (name == "--smoothing-n") options.smoother.n = static_cast<int>(whole);
+    else if (name == "--alert-lines") options.alert_lines = whole != 0;
     else {
       error = "unknown option " + name;
       return false;
@@ -449,6 +466,12 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
   }
   if (options.start < 1 || options.step < 1 || options.max < options.start || options.seconds <= 0) {
     error = "invalid ramp: need 1 <= --start <= --max, --step >= 1 and --seconds > 0";
+    return false;
+  }
+  const analysis::DetectionThresholds& thresholds = options.smoother.thresholds;
+  if (thresholds.recording_device < 0 || thresholds.recording_device > 1 || thresholds.dress < 0 ||
+      thresholds.dress > 1) {
+    error = "invalid threshold: --recording-device-threshold and --dress-threshold must be from 0 to 1";
     return false;
   }
   return true;
@@ -495,8 +518,9 @@ int main(int argc, char** argv) {
   config.max_tracks = static_cast<size_t>(options.max);
   config.queue_depth = options.queue_depth;
   config.sampler = options.sampler;
+  config.smoother = options.smoother;
   analysis::DressOptions dress_options;
-  if (options.classifier_gate) dress_options.classifier_min_score = config.smoother.threshold;
+  if (options.classifier_gate) dress_options.classifier_min_score = config.smoother.thresholds.dress;
   config.make_detectors = [&] {
     std::vector<std::unique_ptr<analysis::Detector>> detectors;
     detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, options.recording));
@@ -504,7 +528,13 @@ int main(int argc, char** argv) {
     return detectors;
   };
   FirstAlerts first_alerts;
-  config.on_alert = [&first_alerts](const analysis::Alert& alert) {
+  config.on_alert = [&first_alerts, &options](const analysis::Alert& alert) {
+    if (options.alert_lines) {
+      std::fprintf(stderr, "{\"alert\":\"%s\",\"participant\":\"%s\",\"kind\":\"%s\",\"score\":%.3f,\"media_time_ms\":%lld}\n",
+                   std::string(analysis::to_string(alert.state)).c_str(), alert.participant_id.c_str(),
+                   std::string(analysis::to_string(alert.kind)).c_str(), static_cast<double>(alert.score),
+                   static_cast<long long>(alert.media_time_ms));
+    }
     if (alert.state != analysis::AlertState::raised) return;
     std::lock_guard lock(first_alerts.mutex);
     first_alerts.by_participant.emplace(alert.participant_id, alert.media_time_ms);

@@ -1,9 +1,11 @@
 // Relay settings: names, defaults, ranges and the checks between them.
 #include "relay/control/config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <thread>
 
+#include "analysis/thresholds.h"
 #include "relay/base/socket_address.h"
 
 namespace sightline::control {
@@ -23,6 +25,11 @@ constexpr const char* kWebRootMarker = "call/index.html";
 // How many folders above the binary to look for web/: build/sightline and
 // build/tools/cli/sightline both reach the repository root.
 constexpr int kWebRootSearchDepth = 4;
+
+// The detector thresholds are floats. Rounding to 6 decimal places gives the
+// setting the decimal value (0.45, not 0.449999988), which converts back to
+// the same float.
+double threshold_setting(float threshold) { return std::round(static_cast<double>(threshold) * 1e6) / 1e6; }
 
 bool is_wildcard(const std::string& address) { return address == "0.0.0.0" || address == "::"; }
 
@@ -82,6 +89,16 @@ void register_service_settings(Settings& settings) {
                       "Rise of the skin-coloured share of the frame's lower half (0 to 1) since the dress "
                       "detector's last run that runs it early; 0 disables.",
                       0.10, 0, 1);
+  settings.add_number("analysis.recording-device-threshold",
+                      "Recording device detector score (0 to 1) at or above which a frame counts as positive; "
+                      "an alert is raised when 2 of the detector's last 3 runs on a track are positive. Lower "
+                      "finds more raised phones and raises more false alerts.",
+                      threshold_setting(analysis::kRecordingDeviceThreshold), 0, 1);
+  settings.add_number("analysis.dress-threshold",
+                      "Dress detector score (0 to 1) at or above which a frame counts as positive; an alert is "
+                      "raised when 2 of the detector's last 3 runs on a track are positive. Lower finds more "
+                      "swimwear and underwear and raises more false alerts.",
+                      threshold_setting(analysis::kDressThreshold), 0, 1);
   settings.add_integer("analysis.full-pass-every",
                        "The recording device detector looks at the whole frame every this many runs on a "
                        "track, and between them only at the upper body of the person found last; 1 looks at "

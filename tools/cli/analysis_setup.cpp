@@ -39,13 +39,15 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   analysis::AnalysisConfig config;
   config.threads = setup.threads;
   config.sampler = setup.sampler;
+  config.smoother.thresholds = setup.thresholds;
   // Each analysis thread runs its models on one core at a time. OpenCV's
   // default would spread every inference over all cores, taking them from
   // the relay's media workers. The setting is global to the process.
   cv::setNumThreads(1);
   analysis::DressOptions dress_options;
-  // Skips the classifier where it cannot change a decision.
-  dress_options.classifier_min_score = config.smoother.threshold;
+  // The classifier is skipped when the skin evidence caps the dress score
+  // below the dress threshold, because it cannot change the decision then.
+  dress_options.classifier_min_score = config.smoother.thresholds.dress;
   config.make_detectors = [models, dress_options, recording_options = setup.recording_device] {
     std::vector<std::unique_ptr<analysis::Detector>> detectors;
     detectors.push_back(std::make_unique<analysis::RecordingDeviceDetector>(models, recording_options));
@@ -84,6 +86,8 @@ void read_analysis_settings(const control::Settings& settings, AnalysisSetup& se
   sampler.detector_interval_ms[static_cast<size_t>(analysis::DetectionKind::inappropriate_dress)] =
       settings.get_integer("analysis.dress-interval-ms");
   sampler.dress_skin_rise = static_cast<float>(settings.get_number("analysis.dress-skin-rise"));
+  setup.thresholds.recording_device = static_cast<float>(settings.get_number("analysis.recording-device-threshold"));
+  setup.thresholds.dress = static_cast<float>(settings.get_number("analysis.dress-threshold"));
   setup.recording_device.full_pass_every = static_cast<int>(settings.get_integer("analysis.full-pass-every"));
 }
 

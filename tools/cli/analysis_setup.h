@@ -10,6 +10,7 @@
 
 #include "analysis/analysis_service.h"
 #include "analysis/recording_device_detector.h"
+#include "analysis/thresholds.h"
 #include "relay/control/settings.h"
 
 namespace sightline::cli {
@@ -20,9 +21,10 @@ struct AnalysisSetup {
   std::string models;
   int threads = 1;
   std::function<void(const analysis::Alert&)> on_alert;
-  // Sampling, detector cadence and the recording device detector's options
-  // (the analysis.* settings of serve).
+  // Sampling, detector cadence, per-detector score thresholds and the
+  // recording device detector's options (the analysis.* settings of serve).
   analysis::FrameSamplerConfig sampler;
+  analysis::DetectionThresholds thresholds;
   analysis::RecordingDeviceOptions recording_device;
 };
 

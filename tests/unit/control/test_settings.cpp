@@ -195,6 +195,25 @@ TEST(RelayConfig, RejectsBadValues) {
   EXPECT_EQ(*error, "media.first-port 65535 leaves no room for 2 workers below port 65536");
 }
 
+TEST(Settings, DetectorThresholds) {
+  Settings settings = relay_settings();
+  register_service_settings(settings);
+  EXPECT_DOUBLE_EQ(settings.get_number("analysis.recording-device-threshold"), 0.25);
+  EXPECT_DOUBLE_EQ(settings.get_number("analysis.dress-threshold"), 0.45);
+
+  EXPECT_EQ(apply(settings, {"--analysis.recording-device-threshold", "0.3", "--analysis.dress-threshold=1"}).error, "");
+  EXPECT_DOUBLE_EQ(settings.get_number("analysis.recording-device-threshold"), 0.3);
+  EXPECT_DOUBLE_EQ(settings.get_number("analysis.dress-threshold"), 1.0);
+
+  EXPECT_EQ(apply(settings, {"--analysis.recording-device-threshold", "1.5"}).error,
+            "flag --analysis.recording-device-threshold: analysis.recording-device-threshold must be a number "
+            "from 0 to 1, got 1.5");
+  const auto error = settings.load_toml("[analysis]\ndress-threshold = -0.1\n", "relay.toml");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(*error, "relay.toml:2:19: analysis.dress-threshold must be a number from 0 to 1, got -0.1");
+  EXPECT_DOUBLE_EQ(settings.get_number("analysis.dress-threshold"), 1.0);
+}
+
 TEST(RelayConfig, ExampleFileLoads) {
   Settings settings = relay_settings();
   register_service_settings(settings);
