@@ -22,7 +22,12 @@ export SIGHTLINE_TEST_POSTGRES
 trap '"$repo_dir/scripts/postgres.sh" --stop >/dev/null 2>&1 || true' EXIT
 "$repo_dir/tests/browser/setup.sh"
 
-(cd "$repo_dir/build" && ctest --output-on-failure -j "$jobs" -L '^(unit|integration|browser)$')
+(cd "$repo_dir/build" && ctest --output-on-failure -j "$jobs" -L '^(unit|integration)$')
+# The browser tests run real Chromium and Firefox beside the relay and time
+# video stalls, so a busy machine that starves a browser of CPU can fail them.
+# A failing browser test therefore runs once more and must pass then; ctest
+# prints both runs.
+(cd "$repo_dir/build" && ctest --output-on-failure -L '^browser$' --repeat until-pass:2)
 
 if [[ $quick -eq 0 ]]; then
   echo "test.sh: sanitizer build (ASan, UBSan)"
