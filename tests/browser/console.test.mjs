@@ -32,9 +32,9 @@ const LEAD_IN_SECONDS = 16;
 const PHONE_ONSET_IN_CLIP_MS = 500;
 // An alert later than this counts as missed. The latency goal itself (an
 // alert within seconds) is measured by bench/alert_latency.py on a quiet
-// machine; this test runs three Chromiums beside the relay on CI, where a
-// busy machine delays the detectors, so it allows more time and records the
-// figure in console-alert-latency.json.
+// machine. This test runs three Chromiums beside the relay on CI, where a
+// busy machine delays the detectors. So it allows more time, and it records
+// the figure in console-alert-latency.json.
 const ALERT_DEADLINE_MS = 12_000;
 const WAIT_MS = 45_000;
 
