@@ -127,6 +127,7 @@ async function checkKeyboard(side, failures) {
   await page.keyboard.press('Space');
   assert.equal(await page.getAttribute('#mute', 'aria-pressed'), 'true', 'Space on Mute did not press it');
   assert.equal(await senderEnabled(page, 'audio'), false, 'Space on Mute left the microphone track enabled');
+  assert.ok(await page.locator('.local-muted').isVisible(), 'no visible sign that the microphone is off');
   await page.keyboard.press('Enter');
   assert.equal(await page.getAttribute('#mute', 'aria-pressed'), 'false', 'Enter on Mute did not release it');
   assert.equal(await senderEnabled(page, 'audio'), true, 'releasing Mute left the microphone track disabled');
@@ -135,6 +136,8 @@ async function checkKeyboard(side, failures) {
   await page.keyboard.press('Enter');
   assert.equal(await page.getAttribute('#camera', 'aria-pressed'), 'true', 'Enter on Camera off did not press it');
   assert.equal(await senderEnabled(page, 'video'), false, 'Camera off left the camera track enabled');
+  assert.ok(await page.locator('.local-camera-off').isVisible(), 'no visible sign that the camera is off');
+  await page.screenshot({ path: path.join(env.artifactDir, 'accessibility-caller-muted-camera-off.png') });
   await page.keyboard.press('Space');
   assert.equal(await senderEnabled(page, 'video'), true, 'turning the camera back on left its track disabled');
 }
@@ -242,6 +245,12 @@ async function main() {
     await checkKeyboard(caller, failures);
     await checkTabletLayout(terminal, { width: 1280, height: 800 }, 'terminal-tablet-landscape', failures);
     await checkTabletLayout(terminal, { width: 800, height: 1280 }, 'terminal-tablet-portrait', failures);
+
+    // The other party's last frame must not stay on screen once they left.
+    await terminal.page.click('#leave');
+    await waitForState(caller, 'otherLeft');
+    assert.equal(await caller.page.locator('#remote-video').isVisible(), false,
+      'the caller still shows the terminal\'s last frame after it left');
 
     const centreId = await createCentre(baseURL);
     addUser(store, MANAGER, 'manager', centreId);

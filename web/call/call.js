@@ -369,12 +369,14 @@ function wireControls() {
     const muted = event.currentTarget.getAttribute('aria-pressed') !== 'true';
     for (const track of page.localStream.getAudioTracks()) track.enabled = !muted;
     event.currentTarget.setAttribute('aria-pressed', String(muted));
+    document.body.classList.toggle('muted', muted);
   });
   element('camera').addEventListener('click', (event) => {
     const off = event.currentTarget.getAttribute('aria-pressed') !== 'true';
     for (const track of page.localStream.getVideoTracks()) track.enabled = !off;
     event.currentTarget.setAttribute('aria-pressed', String(off));
     element('local-video').classList.toggle('camera-off', off);
+    document.body.classList.toggle('camera-off', off);
   });
   element('sound').addEventListener('click', () => {
     const video = element('remote-video');

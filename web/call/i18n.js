@@ -84,7 +84,8 @@ export function applyToDocument(root = document) {
   }
 }
 
-// Formats a whole number in the current language's digits.
+// Formats a whole number with Intl.NumberFormat for the current language
+// code, whose locale data chooses the digits (Latin for "ar" in Chromium).
 export function formatNumber(value, minimumDigits = 1) {
   return new Intl.NumberFormat(language, { minimumIntegerDigits: minimumDigits, useGrouping: false }).format(value);
 }
