@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -121,5 +121,66 @@ export async function reportFailure(sides, prefix) {
   for (const side of sides) {
     console.error(`--- ${side.name} console ---\n${side.consoleLines.join('\n')}`);
     await side.page.screenshot({ path: path.join(env.artifactDir, `${prefix}-${side.name}-failure.png`) }).catch(() => {});
+  }
+}
+
+// Runs a command and returns its standard output. Throws with the command
+// line and its standard error when it cannot start or exits non-zero.
+export function runCommand(command, args) {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) throw new Error(`${command} ${args.join(' ')} failed to start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+// A network namespace joined to the host by a veth pair on a /30 network:
+// the host end has `hostAddress`, where the relay listens, and the
+// namespace end `peerAddress`. `prefix` (at most 6 characters) and
+// `secondOctet` keep tests apart; the process id keeps runs apart. Needs
+// root, or CAP_SYS_ADMIN and CAP_NET_ADMIN.
+export class VethNamespace {
+  constructor(prefix, secondOctet) {
+    const suffix = String(process.pid % 100000);
+    const subnet = 100 + (process.pid % 150);
+    this.name = `${prefix}${suffix}`;
+    this.hostInterface = `${prefix}${suffix}h`;
+    this.namespaceInterface = `${prefix}${suffix}n`;
+    this.hostAddress = `10.${secondOctet}.${subnet}.1`;
+    this.peerAddress = `10.${secondOctet}.${subnet}.2`;
+  }
+
+  // Runs a command inside the namespace and returns its standard output.
+  exec(...args) {
+    return runCommand('ip', ['netns', 'exec', this.name, ...args]);
+  }
+
+  // Creates the namespace and the veth pair, removing leftovers of an
+  // earlier run with the same names first.
+  create() {
+    this.delete();
+    runCommand('ip', ['netns', 'add', this.name]);
+    runCommand('ip', ['link', 'add', this.hostInterface, 'type', 'veth', 'peer', 'name', this.namespaceInterface]);
+    runCommand('ip', ['link', 'set', this.namespaceInterface, 'netns', this.name]);
+    runCommand('ip', ['addr', 'add', `${this.hostAddress}/30`, 'dev', this.hostInterface]);
+    runCommand('ip', ['link', 'set', this.hostInterface, 'up']);
+    this.exec('ip', 'addr', 'add', `${this.peerAddress}/30`, 'dev', this.namespaceInterface);
+    this.exec('ip', 'link', 'set', this.namespaceInterface, 'up');
+    this.exec('ip', 'link', 'set', 'lo', 'up');
+  }
+
+  delete() {
+    // Deleting the namespace deletes its end of the veth pair and with it the host end.
+    spawnSync('ip', ['netns', 'delete', this.name]);
+    spawnSync('ip', ['link', 'delete', this.hostInterface]);
+  }
+
+  // Writes a script into `directory` that runs Chromium in the namespace,
+  // for openBrowser's executablePath, and returns its path. Playwright
+  // talks to Chromium over inherited pipes, which `ip netns exec` keeps.
+  writeChromiumWrapper(directory) {
+    const wrapper = path.join(directory, 'chromium-in-namespace.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${this.name} ${CHROMIUM} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    return wrapper;
   }
 }

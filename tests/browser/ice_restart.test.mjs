@@ -19,12 +19,11 @@
 // Needs root for `ip netns` and `tc` (Debian package iproute2).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { env, openBrowser, reportFailure, sleep, startServe } from './harness.mjs';
+import { env, openBrowser, reportFailure, runCommand, sleep, startServe, VethNamespace } from './harness.mjs';
 
 const CALL_ID = 'ice-restart-call';
 const CALLER = 'caller-1';
@@ -42,42 +41,7 @@ const RECOVERY_LIMIT_MS = 15_000;
 // at the clips' 15 frames per second.
 const FRAMES_AFTER_RECOVERY = 15;
 
-const suffix = String(process.pid % 100000);
-const namespace = `sltice${suffix}`;
-const hostInterface = `sltice${suffix}h`;
-const namespaceInterface = `sltice${suffix}n`;
-const subnet = 100 + (process.pid % 150);
-const hostAddress = `10.214.${subnet}.1`;
-const callerAddress = `10.214.${subnet}.2`;
-
-function run(command, args) {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.error) throw new Error(`${command} ${args.join(' ')} failed to start: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
-  return result.stdout;
-}
-
-function inNamespace(...args) {
-  return run('ip', ['netns', 'exec', namespace, ...args]);
-}
-
-// A namespace for the caller joined to the host by a veth pair.
-function createNamespace() {
-  run('ip', ['netns', 'add', namespace]);
-  run('ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', namespaceInterface]);
-  run('ip', ['link', 'set', namespaceInterface, 'netns', namespace]);
-  run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostInterface]);
-  run('ip', ['link', 'set', hostInterface, 'up']);
-  inNamespace('ip', 'addr', 'add', `${callerAddress}/30`, 'dev', namespaceInterface);
-  inNamespace('ip', 'link', 'set', namespaceInterface, 'up');
-  inNamespace('ip', 'link', 'set', 'lo', 'up');
-}
-
-function deleteNamespace() {
-  // Deleting the namespace deletes its end of the veth pair and with it the host end.
-  spawnSync('ip', ['netns', 'delete', namespace]);
-  spawnSync('ip', ['link', 'delete', hostInterface]);
-}
+const network = new VethNamespace('sltice', 214);
 
 // Starves the packets that `device` sends with the media port as `direction`
 // ('dport' or 'sport'). The u32 port match reads the transport header after
@@ -92,19 +56,19 @@ function starve(runTc, device, direction, mediaPort) {
     'match', 'ip', direction, String(mediaPort), '0xffff', 'flowid', '1:20');
 }
 
-const tcInNamespace = (...args) => inNamespace('tc', ...args);
-const tcOnHost = (...args) => run('tc', args);
+const tcInNamespace = (...args) => network.exec('tc', ...args);
+const tcOnHost = (...args) => runCommand('tc', args);
 
 // The caller's packets to the media port leave by the namespace's end of
 // the veth pair, the relay's packets to the caller by the host's end.
 function breakMediaPath(mediaPort) {
-  starve(tcInNamespace, namespaceInterface, 'dport', mediaPort);
-  starve(tcOnHost, hostInterface, 'sport', mediaPort);
+  starve(tcInNamespace, network.namespaceInterface, 'dport', mediaPort);
+  starve(tcOnHost, network.hostInterface, 'sport', mediaPort);
 }
 
 function restoreMediaPath() {
-  tcInNamespace('qdisc', 'del', 'dev', namespaceInterface, 'root');
-  tcOnHost('qdisc', 'del', 'dev', hostInterface, 'root');
+  tcInNamespace('qdisc', 'del', 'dev', network.namespaceInterface, 'root');
+  tcOnHost('qdisc', 'del', 'dev', network.hostInterface, 'root');
 }
 
 // The relay's media port, from its log line for the media worker.
@@ -181,20 +145,14 @@ async function main() {
   };
   for (const clip of Object.values(clips)) assert.ok(existsSync(clip), `test clip missing: ${clip}`);
   const workDir = mkdtempSync(path.join(tmpdir(), 'sightline-ice-restart-'));
-  // Chromium in the namespace: Playwright talks to it over inherited pipes,
-  // which `ip netns exec` keeps.
-  const wrapper = path.join(workDir, 'chromium-in-namespace.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${namespace} /usr/bin/chromium "$@"\n`);
-  chmodSync(wrapper, 0o755);
-
-  deleteNamespace();
-  createNamespace();
+  const wrapper = network.writeChromiumWrapper(workDir);
+  network.create();
   const serve = startServe({
     dataDir: workDir,
     logName: 'ice-restart-relay.log',
     args: [
-      '--control.bind-address', hostAddress,
-      '--media.bind-address', hostAddress,
+      '--control.bind-address', network.hostAddress,
+      '--media.bind-address', network.hostAddress,
       '--admission.require-token=false',
       '--calls.id-check=false',
       '--analysis.enabled=false',
@@ -206,7 +164,7 @@ async function main() {
     const mediaPort = mediaPortOf(serve.events);
     const url = (role) => {
       const query = new URLSearchParams({ call: CALL_ID, participant: `${role}-1`, role, lang: 'en' });
-      return `https://${hostAddress}:${port}/call/?${query}`;
+      return `https://${network.hostAddress}:${port}/call/?${query}`;
     };
     const caller = await openBrowser({ name: 'caller', video: clips.caller, executablePath: wrapper });
     sides.push(caller);
@@ -280,7 +238,7 @@ async function main() {
   } finally {
     for (const side of sides) await side.browser.close().catch(() => {});
     await serve.stop();
-    deleteNamespace();
+    network.delete();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

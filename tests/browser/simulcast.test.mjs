@@ -8,12 +8,11 @@
 // to make the caller's 640x360 camera clip.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { env, openBrowser, playwrightRequest, reportFailure, sleep, startServe } from './harness.mjs';
+import { env, openBrowser, playwrightRequest, reportFailure, runCommand, sleep, startServe, VethNamespace } from './harness.mjs';
 
 const CALL_ID = 'simulcast-call';
 // Short, because a stall is measured between samples and so overstated by up
@@ -40,43 +39,11 @@ const CAP = { rate: '400kbit', burstBytes: 3000, limitBytes: 7500 };
 // Far above what the call sends, so the lifted cap never queues.
 const LIFTED_RATE = '1gbit';
 
-const suffix = String(process.pid % 100000);
-const namespace = `sltsim${suffix}`;
-const hostInterface = `sltsim${suffix}h`;
-const namespaceInterface = `sltsim${suffix}n`;
-const subnet = 100 + (process.pid % 150);
-const hostAddress = `10.213.${subnet}.1`;
-const terminalAddress = `10.213.${subnet}.2`;
-
-function run(command, args) {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.error) throw new Error(`${command} ${args.join(' ')} failed to start: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
-  return result.stdout;
-}
-
-// A namespace for the terminal joined to the host by a veth pair. Its only
-// peer is the host end of that pair, where the relay listens.
-function createNamespace() {
-  run('ip', ['netns', 'add', namespace]);
-  run('ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', namespaceInterface]);
-  run('ip', ['link', 'set', namespaceInterface, 'netns', namespace]);
-  run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostInterface]);
-  run('ip', ['link', 'set', hostInterface, 'up']);
-  run('ip', ['netns', 'exec', namespace, 'ip', 'addr', 'add', `${terminalAddress}/30`, 'dev', namespaceInterface]);
-  run('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', namespaceInterface, 'up']);
-  run('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'lo', 'up']);
-}
-
-function deleteNamespace() {
-  // Deleting the namespace deletes its end of the veth pair and with it the host end.
-  spawnSync('ip', ['netns', 'delete', namespace]);
-  spawnSync('ip', ['link', 'delete', hostInterface]);
-}
+const network = new VethNamespace('sltsim', 213);
 
 // Traffic from the host into the namespace is the terminal's downlink.
 function capDownlink() {
-  run('tc', ['qdisc', 'add', 'dev', hostInterface, 'root', 'tbf', 'rate', CAP.rate, 'burst', String(CAP.burstBytes),
+  runCommand('tc', ['qdisc', 'add', 'dev', network.hostInterface, 'root', 'tbf', 'rate', CAP.rate, 'burst', String(CAP.burstBytes),
     'limit', String(CAP.limitBytes)]);
 }
 
@@ -84,7 +51,7 @@ function capDownlink() {
 // packets queued in it, a loss that no real link shows when its capacity
 // grows, and the decoder would stall on it.
 function liftCap() {
-  run('tc', ['qdisc', 'change', 'dev', hostInterface, 'root', 'tbf', 'rate', LIFTED_RATE, 'burst',
+  runCommand('tc', ['qdisc', 'change', 'dev', network.hostInterface, 'root', 'tbf', 'rate', LIFTED_RATE, 'burst',
     String(CAP.burstBytes), 'limit', String(CAP.limitBytes)]);
 }
 
@@ -93,7 +60,7 @@ function makeCameraClip(directory) {
   const source = path.join(env.sharedDir, 'testdata/video/performer_hamilton_640x360_9s.mp4');
   assert.ok(existsSync(source), `test clip missing: ${source}`);
   const output = path.join(directory, 'camera_640x360.y4m');
-  run('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, '-vf', 'fps=15', '-pix_fmt', 'yuv420p', output]);
+  runCommand('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, '-vf', 'fps=15', '-pix_fmt', 'yuv420p', output]);
   return output;
 }
 
@@ -181,7 +148,7 @@ async function gotoWithRetry(page, address) {
 async function readMetric(port, name) {
   const context = await playwrightRequest.newContext({ ignoreHTTPSErrors: true });
   try {
-    const response = await context.get(`https://${hostAddress}:${port}/metrics`);
+    const response = await context.get(`https://${network.hostAddress}:${port}/metrics`);
     const text = await response.text();
     let total = 0;
     for (const line of text.split('\n')) {
@@ -198,20 +165,14 @@ async function main() {
   const workDir = mkdtempSync(path.join(tmpdir(), 'sightline-simulcast-'));
   const camera = makeCameraClip(workDir);
   const terminalCamera = path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m');
-  // Chromium in the namespace: Playwright talks to it over inherited pipes,
-  // which `ip netns exec` keeps.
-  const wrapper = path.join(workDir, 'chromium-in-namespace.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${namespace} /usr/bin/chromium "$@"\n`);
-  chmodSync(wrapper, 0o755);
-
-  deleteNamespace();
-  createNamespace();
+  const wrapper = network.writeChromiumWrapper(workDir);
+  network.create();
   const serve = startServe({
     dataDir: workDir,
     logName: 'simulcast-relay.log',
     args: [
-      '--control.bind-address', hostAddress,
-      '--media.bind-address', hostAddress,
+      '--control.bind-address', network.hostAddress,
+      '--media.bind-address', network.hostAddress,
       '--admission.require-token=false',
       '--calls.id-check=false',
       '--analysis.enabled=false',
@@ -222,7 +183,7 @@ async function main() {
     const port = await serve.ready;
     const url = (role, extra) => {
       const query = new URLSearchParams({ call: CALL_ID, participant: `${role}-1`, role, lang: 'en', ...extra });
-      return `https://${hostAddress}:${port}/call/?${query}`;
+      return `https://${network.hostAddress}:${port}/call/?${query}`;
     };
 
     // WebRTC in Chromium caps the number of simulcast layers for small
@@ -310,7 +271,7 @@ async function main() {
   } finally {
     for (const side of sides) await side.browser.close().catch(() => {});
     await serve.stop();
-    deleteNamespace();
+    network.delete();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
