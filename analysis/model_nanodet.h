@@ -79,7 +79,7 @@ std::string nanodet_model_file(cv::Size input_size);
 
 // The smallest of `shapes` that contains an image of `image_size` at the scale
 // the first (square) shape would give it, so that the choice never lowers
-// the resolution the model sees: a 16:9 frame gets 320x192 in place of
+// the resolution of the model's input. A 16:9 frame gets 320x192 in place of
 // 320x320, which costs about 60% of the square's inference. Returns the
 // index into `shapes`.
 size_t choose_nanodet_shape(std::span<const cv::Size> shapes, cv::Size image_size);

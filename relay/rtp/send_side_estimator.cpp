@@ -11,9 +11,9 @@ constexpr double kDelayBackoff = 0.85;
 constexpr double kGrowthPerSecond = 1.08;
 constexpr double kHighLoss = 0.10;
 // Loss is judged over the last 300 ms, the interval between cuts, and only
-// for packets sent after the last cut: a new bottleneck that drops most of
-// a layer shows within one or two feedback packets, and the losses of
-// packets that were queued before the relay reacted cut no further.
+// for packets sent after the last cut. So a new bottleneck that drops most
+// of a layer shows within one or two feedback packets, and the losses of
+// packets queued before the relay reacted cause no further cut.
 constexpr size_t kRecentLossBuckets = 3;
 constexpr double kLowLoss = 0.02;
 constexpr milliseconds kLossCutInterval{300};

@@ -133,11 +133,11 @@ export function runCommand(command, args) {
   return result.stdout;
 }
 
-// A network namespace joined to the host by a veth pair on a /30 network:
-// the host end has `hostAddress`, where the relay listens, and the
-// namespace end `peerAddress`. `prefix` (at most 6 characters) and
-// `secondOctet` keep tests apart; the process id keeps runs apart. Needs
-// root, or CAP_SYS_ADMIN and CAP_NET_ADMIN.
+// A network namespace joined to the host by a veth pair on a /30 network.
+// The host end has `hostAddress`, where the relay listens, and the
+// namespace end has `peerAddress`. `prefix` (at most 6 characters) and
+// `secondOctet` keep tests apart, and the process id keeps runs apart.
+// Needs root, or CAP_SYS_ADMIN and CAP_NET_ADMIN.
 export class VethNamespace {
   constructor(prefix, secondOctet) {
     const suffix = String(process.pid % 100000);

@@ -2,9 +2,9 @@
 // call, then the caller's network path to the relay's media port breaks
 // long enough for its page to restart ICE, and is restored. The caller's
 // page must show that it is reconnecting, send an offer with a new ICE
-// ufrag, and stay the same participant: the relay logs no leave or second
-// join, and the terminal's page never shows the call ending or the other
-// party leaving. Both sides must then decode video again.
+// ufrag, and stay the same participant. So the relay logs no leave or
+// second join, and the terminal's page never shows the call ending or the
+// other party leaving. Both sides must then decode video again.
 //
 // The caller's browser runs in a network namespace joined to the host by a
 // veth pair. The break is traffic control on both ends of the pair: every

@@ -113,7 +113,7 @@ TEST(NanoDetShape, WideFrameGetsWideInput) {
 }
 
 TEST(NanoDetShape, FourByThreeGetsMiddleInput) {
-  // 400x300 scales to 320x240: 320x192 would shrink it, 320x256 holds it.
+  // 400x300 scales to 320x240: 320x192 would shrink it, 320x256 fits it.
   EXPECT_EQ(kNanoDetShapes320[choose_nanodet_shape(kNanoDetShapes320, cv::Size(400, 300))], cv::Size(320, 256));
   EXPECT_EQ(kNanoDetShapes320[choose_nanodet_shape(kNanoDetShapes320, cv::Size(300, 400))], cv::Size(256, 320));
 }
