@@ -11,7 +11,8 @@
 namespace sightline::testing {
 namespace {
 
-TEST(LoadGenerator, FourCallsInProcess) {
+// Four calls for five seconds against a relay in the same process.
+load::LoadOptions four_calls_in_process() {
   load::LoadOptions options;
   options.in_process = true;
   options.workers = 1;
@@ -19,6 +20,11 @@ TEST(LoadGenerator, FourCallsInProcess) {
   options.seconds = 5;
   options.loops = 1;
   options.clip_path = default_clip();
+  return options;
+}
+
+TEST(LoadGenerator, FourCallsInProcess) {
+  load::LoadOptions options = four_calls_in_process();
   options.csv_path = ::testing::TempDir() + "load_generator_test.csv";
   std::string error;
   const std::optional<nlohmann::json> summary = load::run_load_generator(options, error);
@@ -51,14 +57,8 @@ TEST(LoadGenerator, FourCallsInProcess) {
 // authenticated, and the rest are counted from their clear RTP header. The
 // receive figures must not change.
 TEST(LoadGenerator, SampledDecryption) {
-  load::LoadOptions options;
-  options.in_process = true;
-  options.workers = 1;
-  options.calls = 4;
-  options.seconds = 5;
-  options.loops = 1;
+  load::LoadOptions options = four_calls_in_process();
   options.decrypt_every = 8;
-  options.clip_path = default_clip();
   std::string error;
   const std::optional<nlohmann::json> summary = load::run_load_generator(options, error);
   ASSERT_TRUE(summary.has_value()) << error;
