@@ -142,11 +142,14 @@ cv::Mat letterbox(const cv::Mat& image, int width, int height) {
 // elsewhere than `output`, which the caller deletes.
 std::optional<ClipTimeline> compose_clip(const fs::path& output, std::string& error) {
   // Chosen because `sightline eval` scores each of them clearly when it is
-  // letterboxed to 320x180 (no phone: 0, phone held up: 0.7 or more).
+  // letterboxed to 320x180 (no phone: 0, phone held up: 0.6 or more). The
+  // astronaut photograph, used before, scores 0.252 at that size, just over
+  // the live threshold of 0.25: a false alarm that the evaluation counts,
+  // which here would keep one alert raised across two events.
   static const std::vector<std::pair<std::string, std::string>> kPairs = {
       {"no_phone_person/nophone_fr_biden_biden2.jpg", "phone_held_up/held_s40_taking_photos_060.jpg"},
       {"no_phone_person/nophone_celebahq_10035.jpg", "phone_held_up/held_s40_taking_photos_082.jpg"},
-      {"no_phone_person/nophone_skimage_astronaut.png", "phone_held_up/held_s40_taking_photos_012.jpg"},
+      {"no_phone_person/nophone_celebahq_10039.jpg", "phone_held_up/held_s40_taking_photos_012.jpg"},
   };
   const fs::path images = shared_directory() / "testdata/images";
 
