@@ -4,7 +4,8 @@
 # integration tests again under AddressSanitizer and UndefinedBehaviorSanitizer,
 # then each fuzz target for a short time. It imports the analysis models,
 # starts a throwaway PostgreSQL server on loopback for the policy store tests
-# and installs the browser tests' npm packages itself.
+# and installs the browser tests' npm packages and Janus (for the load
+# generator's Janus test, run in its own network namespace) itself.
 #
 #   ./test.sh [--quick]     --quick skips the sanitizer and fuzz builds
 set -euo pipefail
@@ -13,7 +14,7 @@ quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
 jobs="$(nproc)"
 
-"$repo_dir/scripts/setup.sh" --build-type Release --build-dir "$repo_dir/build"
+"$repo_dir/scripts/setup.sh" --build-type Release --build-dir "$repo_dir/build" --with-janus
 "$repo_dir/tools/models/import.sh"
 export SIGHTLINE_MODELS_DIR="$repo_dir/.cache/models"
 # The policy tests run on SQLite and on this PostgreSQL server.

@@ -2,19 +2,25 @@
 # Installs what Sightline needs on Debian 12 (only what is missing), builds it,
 # and prepares the test media. Used by demo.sh and test.sh.
 #
-#   scripts/setup.sh [--build-type Release|Debug] [--build-dir DIR] [--no-build]
+#   scripts/setup.sh [--build-type Release|Debug] [--build-dir DIR] [--no-build] [--with-janus]
+#
+# --with-janus also installs Debian's janus package, which bench/compare and
+# the Janus load test start on loopback with their own configuration. Its
+# own system service is stopped and disabled, so it listens nowhere.
 set -euo pipefail
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_type=Release
 build_dir="$repo_dir/build"
 do_build=1
+with_janus=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-type) build_type="$2"; shift 2 ;;
     --build-dir) build_dir="$2"; shift 2 ;;
     --no-build) do_build=0; shift ;;
-    *) echo "setup.sh: unknown option '$1' (expected --build-type, --build-dir or --no-build)" >&2; exit 2 ;;
+    --with-janus) with_janus=1; shift ;;
+    *) echo "setup.sh: unknown option '$1' (expected --build-type, --build-dir, --no-build or --with-janus)" >&2; exit 2 ;;
   esac
 done
 
@@ -30,6 +36,7 @@ packages=(
   ffmpeg xz-utils strace
   iproute2
 )
+[[ $with_janus -eq 1 ]] && packages+=(janus)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -46,6 +53,12 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   fi
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The package starts Janus as a system service where systemd runs. Sightline
+  # starts its own Janus on loopback, so one installed here stays stopped.
+  if [[ " ${missing[*]} " == *" janus "* && -d /run/systemd/system ]]; then
+    $sudo_cmd systemctl disable --now janus.service >/dev/null 2>&1 ||
+      echo "setup: could not stop the janus system service; stop it with: systemctl disable --now janus" >&2
+  fi
 fi
 
 # The default clip is committed losslessly compressed (FFV1); the peer and the
