@@ -145,15 +145,15 @@ async function main() {
       `the caller should receive the terminal camera (QCIF), got frames ${results[0].frameWidth} wide`);
 
     // A link whose role the page does not know is refused before it connects.
-    const refused = await sides[0].browser.newPage();
+    const visitorPage = await sides[0].browser.newPage();
     const query = new URLSearchParams({ call: CALL_ID, participant: 'visitor-1', role: 'visitor', lang: 'en' });
-    await refused.goto(`https://127.0.0.1:${port}/call/?${query}`);
-    await refused.waitForFunction(() => window.sightlineCall?.state === 'invalidLink', null, { timeout: 10_000 });
-    const status = await refused.textContent('#status');
+    await visitorPage.goto(`https://127.0.0.1:${port}/call/?${query}`);
+    await visitorPage.waitForFunction(() => window.sightlineCall?.state === 'invalidLink', null, { timeout: 10_000 });
+    const status = await visitorPage.textContent('#status');
     assert.match(status, /This call link is not valid/, `the page with role=visitor says: ${status}`);
     assert.ok(!events.some((entry) => entry.participant === 'visitor-1'),
       'the relay heard from the page with an unknown role');
-    await refused.close();
+    await visitorPage.close();
   } catch (error) {
     await reportFailure(sides, 'call');
     throw error;
