@@ -16,6 +16,10 @@
 // when a radio link drops media for a while but the page's TCP connection
 // survives.
 //
+// A second break lasts longer than ICE consent (30 s): the relay drops the
+// caller's transport and sends its page transport-failed; the page must
+// connect anew, again as the same participant.
+//
 // Needs root for `ip netns` and `tc` (Debian package iproute2).
 
 import assert from 'node:assert/strict';
@@ -40,6 +44,13 @@ const RECOVERY_LIMIT_MS = 15_000;
 // Frames each side must decode after the restoration: one second of video
 // at the clips' 15 frames per second.
 const FRAMES_AFTER_RECOVERY = 15;
+// The second break outlasts ICE consent (30 s), so the relay drops the
+// caller's transport with its DTLS association and the page must start a
+// new connection.
+const LONG_OUTAGE_MS = 38_000;
+// From the restoration after the long break to video on both sides: the new
+// connection may first have to restart ICE, as its checks failed meanwhile.
+const LONG_RECOVERY_LIMIT_MS = 30_000;
 
 const network = new VethNamespace('sltice', 214);
 
@@ -232,6 +243,43 @@ async function main() {
     assert.equal(summary.relay.participantsRemoved, 0, 'the relay removed a participant');
     assert.deepEqual(summary.terminalStates, ['live'],
       'the terminal page left the live state while the caller reconnected');
+
+    // The long outage.
+    watch.states[0] = [watch.last[0].state];
+    breakMediaPath(mediaPort);
+    await watch.until(() => false, LONG_OUTAGE_MS);
+    restoreMediaPath();
+    const framesAtLongRestore = watch.last.map((entry) => entry.framesDecoded);
+    const longRecoveryMs = await watch.until((samples) => samples.every((entry, i) =>
+      entry.framesDecoded >= framesAtLongRestore[i] + FRAMES_AFTER_RECOVERY) &&
+      samples[0].state === 'live' && samples[0].connectionState === 'connected', LONG_RECOVERY_LIMIT_MS);
+    for (const side of sides) {
+      await side.page.screenshot({ path: path.join(env.artifactDir, `ice-restart-long-${side.name}.png`) });
+    }
+    const longSummary = {
+      outageMs: LONG_OUTAGE_MS, longRecoveryMs,
+      callerStates: watch.states[0], terminalStates: watch.states[1],
+      callerConnectionStates: watch.connectionStates[0],
+      framesAtRestore: framesAtLongRestore, framesAtEnd: watch.last.map((entry) => entry.framesDecoded),
+      relay: {
+        transportsFailed: countEvents(serve.events, 'call', 'participant transport failed', CALLER),
+        callerJoins: countEvents(serve.events, 'signalling', 'joined', CALLER),
+        leaves: countEvents(serve.events, 'signalling', 'left'),
+        participantsRemoved: countEvents(serve.events, 'call', 'participant removed'),
+      },
+    };
+    writeFileSync(path.join(env.artifactDir, 'ice-restart-long-summary.json'),
+      `${JSON.stringify(longSummary, null, 2)}\n`);
+    console.log(JSON.stringify(longSummary));
+    assert.ok(longSummary.relay.transportsFailed >= 1,
+      'the relay did not drop the caller\'s transport during a break longer than ICE consent');
+    assert.notEqual(longRecoveryMs, null, `video did not resume on both sides within ${LONG_RECOVERY_LIMIT_MS} ms ` +
+      `of restoring the path after ${LONG_OUTAGE_MS} ms: ${JSON.stringify(watch.last)}`);
+    assert.ok(longSummary.callerStates.includes('reconnectingMedia'),
+      `the caller page did not show that it was reconnecting: ${JSON.stringify(longSummary.callerStates)}`);
+    assert.equal(longSummary.relay.callerJoins, 1, 'the caller joined the call more than once');
+    assert.equal(longSummary.relay.leaves, 0, 'a participant left the call');
+    assert.equal(longSummary.relay.participantsRemoved, 0, 'the relay removed a participant');
   } catch (error) {
     await reportFailure(sides, 'ice-restart');
     throw error;

@@ -246,6 +246,20 @@ function startMedia() {
   });
 }
 
+// The relay dropped this page's transport (ICE consent expired after 30 s
+// without traffic, DTLS failed, or its only ICE-TCP connection closed), and
+// with it the DTLS association. A browser keeps its association across an
+// ICE restart, so only a new RTCPeerConnection, with a new handshake, can
+// carry media again. Media that was flowing shows as reconnecting meanwhile.
+function replaceMedia() {
+  if (!page.media || !page.joined) return;
+  const wasConnected = page.mediaWasConnected;
+  startMedia();
+  page.mediaWasConnected = wasConnected;
+  page.mediaInterrupted = wasConnected;
+  updateCallState();
+}
+
 function closeMedia() {
   if (page.media) page.media.close();
   page.media = null;
@@ -335,7 +349,7 @@ const handlers = {
   },
   error(message) {
     if (message.code === 'transport-failed') {
-      page.media?.restart();
+      replaceMedia();
     } else if (message.code === 'join-rejected' && !page.joined && page.wasJoined) {
       // After a dropped connection the relay may not have noticed the old session yet.
       page.signalling.reconnect();
