@@ -113,6 +113,8 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
       std::string remote_ufrag;
     };
     std::optional<Answered> answered;
+    // The participant's last media-state message; none means both on.
+    std::optional<control::MediaStateMessage> media_state;
   };
   struct CallRecord {
     int worker = 0;
@@ -125,6 +127,8 @@ class Relay::Impl final : public control::ControlHandler, public CallEvents {
 
   void handle_join(control::SessionId id, Session& session, const control::JoinMessage& join);
   void handle_offer(control::SessionId id, Session& session, const control::OfferMessage& offer);
+  // Passes a participant's microphone and camera state on to the others in its call.
+  void handle_media_state(control::SessionId id, Session& session, const control::MediaStateMessage& state);
   void leave(control::SessionId id, Session& session);
   void send_error(control::SessionId id, std::string_view code, std::string_view message);
   CallSnapshot snapshot(const std::string& call_id, const CallRecord& record) const;
@@ -256,8 +260,21 @@ void Relay::Impl::on_ws_message(control::SessionId id, const nlohmann::json& mes
     // The relay is ICE-lite (RFC 8445 section 2.5): it learns the peer's
     // addresses from its connectivity checks, so trickled candidates need
     // no action beyond validation.
+  } else if (const auto* media_state = std::get_if<control::MediaStateMessage>(&client_message)) {
+    handle_media_state(id, session, *media_state);
   } else if (std::holds_alternative<control::LeaveMessage>(client_message)) {
     leave(id, session);
+  }
+}
+
+void Relay::Impl::handle_media_state(control::SessionId id, Session& session,
+                                     const control::MediaStateMessage& state) {
+  session.media_state = state;
+  const auto call_it = calls_.find(session.call_id);
+  if (call_it == calls_.end()) return;
+  const nlohmann::json message = control::make_media_state(session.participant_id, state);
+  for (const auto& [participant_id, other_session] : call_it->second.participants) {
+    if (other_session != id) server_->send(other_session, message);
   }
 }
 
@@ -331,6 +348,12 @@ void Relay::Impl::handle_join(control::SessionId id, Session& session, const con
   joined["roles"] = std::move(roles);
   if (!decision.rejoin_ticket.empty()) joined["rejoin"] = decision.rejoin_ticket;
   server_->send(id, joined);
+  // Who is already muted or has the camera off, for a participant who joins later.
+  for (const auto& [participant_id, other_session] : record.participants) {
+    const auto other = sessions_.find(other_session);
+    if (other_session == id || other == sessions_.end() || !other->second.media_state) continue;
+    server_->send(id, control::make_media_state(participant_id, *other->second.media_state));
+  }
   server_->send(id, control::make_call_state(to_string(record.phase)));
   report_change(join.call, record);
   log::info("signalling", "joined",
@@ -444,6 +467,7 @@ void Relay::Impl::leave(control::SessionId id, Session& session) {
   auto call_it = calls_.find(session.call_id);
   session.joined = false;
   session.answered.reset();
+  session.media_state.reset();
   if (call_it == calls_.end()) return;
   CallRecord& record = call_it->second;
   record.participants.erase(session.participant_id);

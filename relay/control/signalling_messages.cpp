@@ -113,6 +113,19 @@ ParsedClientMessage parse_candidate(const json& object) {
   return ParsedClientMessage{ClientMessage{std::move(message)}, {}};
 }
 
+ParsedClientMessage parse_media_state(const json& object) {
+  MediaStateMessage message;
+  for (const auto& [field, out] : {std::pair{"audio", &message.audio}, std::pair{"video", &message.video}}) {
+    const auto value = object.find(field);
+    if (value == object.end()) return reject(std::string("missing field \"") + field + "\"");
+    if (!value->is_boolean()) {
+      return reject(std::string("field \"") + field + "\" must be true or false, got " + value->type_name());
+    }
+    *out = value->get<bool>();
+  }
+  return ParsedClientMessage{ClientMessage{message}, {}};
+}
+
 }  // namespace
 
 std::string_view to_string(ParticipantRole role) {
@@ -148,12 +161,13 @@ ParsedClientMessage parse_client_message(const json& value) {
   if (name == "join") return parse_join(value);
   if (name == "offer") return parse_offer(value);
   if (name == "candidate") return parse_candidate(value);
+  if (name == "media-state") return parse_media_state(value);
   if (name == "leave") return ParsedClientMessage{ClientMessage{LeaveMessage{}}, {}};
 
   // Echo at most a short prefix of an unknown type so the error stays small.
   constexpr size_t kMaxEchoedTypeLength = 32;
   return reject("unknown message type \"" + name.substr(0, kMaxEchoedTypeLength) +
-                "\"; expected join, offer, candidate or leave");
+                "\"; expected join, offer, candidate, media-state or leave");
 }
 
 ParsedClientMessage parse_client_message_text(std::string_view text) {
@@ -177,6 +191,10 @@ json make_participant_joined(std::string_view participant, std::string_view role
 
 json make_participant_left(std::string_view participant) {
   return json{{"type", "participant-left"}, {"participant", participant}};
+}
+
+json make_media_state(std::string_view participant, const MediaStateMessage& state) {
+  return json{{"type", "media-state"}, {"participant", participant}, {"audio", state.audio}, {"video", state.video}};
 }
 
 json make_error(std::string_view code, std::string_view message) {

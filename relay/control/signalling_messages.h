@@ -6,12 +6,14 @@
 //   {"type":"offer","sdp":"v=0..."}                        at most 64 KiB
 //   {"type":"candidate","candidate":"candidate:...","mid":"0"}
 //   {"type":"candidate","candidate":"","mid":"0"}        end of candidates
+//   {"type":"media-state","audio":BOOL,"video":BOOL}      own microphone and camera on or off
 //   {"type":"leave"}
 // Server to client:
 //   {"type":"joined","call":ID,"participant":ID,"participants":[ID,...]}
 //   {"type":"answer","sdp":"v=0..."}
 //   {"type":"participant-joined","participant":ID}
 //   {"type":"participant-left","participant":ID}
+//   {"type":"media-state","participant":ID,"audio":BOOL,"video":BOOL}
 //   {"type":"error","code":"...","message":"..."}
 //   {"type":"call-ended","reason":"..."}
 // An ID is 1 to 64 characters of A-Z a-z 0-9 '_' '-' '.'. ROLE is one of
@@ -66,9 +68,17 @@ struct CandidateMessage {
   bool end_of_candidates() const { return candidate.empty(); }
 };
 
+// Whether the sender's microphone and camera are on, so that the others'
+// pages can show why they hear or see nothing. The media keeps flowing
+// (silence, black frames), so the relay cannot tell from the packets.
+struct MediaStateMessage {
+  bool audio = true;
+  bool video = true;
+};
+
 struct LeaveMessage {};
 
-using ClientMessage = std::variant<JoinMessage, OfferMessage, CandidateMessage, LeaveMessage>;
+using ClientMessage = std::variant<JoinMessage, OfferMessage, CandidateMessage, MediaStateMessage, LeaveMessage>;
 
 // Either a message or the reason it was rejected, which names the field.
 struct ParsedClientMessage {
@@ -102,6 +112,7 @@ nlohmann::json make_answer(std::string_view sdp);
 // `role` is added when not empty.
 nlohmann::json make_participant_joined(std::string_view participant, std::string_view role = {});
 nlohmann::json make_participant_left(std::string_view participant);
+nlohmann::json make_media_state(std::string_view participant, const MediaStateMessage& state);
 nlohmann::json make_error(std::string_view code, std::string_view message);
 // A join-rejected error with a reason code that pages translate (docs/signalling.md).
 nlohmann::json make_join_rejected(std::string_view message, std::string_view reason);

@@ -144,6 +144,30 @@ async function main() {
     assert.ok(results[0].frameWidth > 0 && results[0].frameWidth <= 176,
       `the caller should receive the terminal camera (QCIF), got frames ${results[0].frameWidth} wide`);
 
+    // The caller mutes and turns the camera off: the terminal's page shows a
+    // note for each over the caller's video, and hides them when both are on.
+    const [caller, terminal] = sides;
+    const remoteNotes = () => terminal.page.evaluate(() => ({
+      muted: document.body.classList.contains('remote-muted'),
+      cameraOff: document.body.classList.contains('remote-camera-off'),
+      visibleNotes: [...document.querySelectorAll('.remote-state span')]
+        .filter((span) => getComputedStyle(span).display !== 'none').map((span) => span.textContent),
+    }));
+    assert.deepEqual(await remoteNotes(), { muted: false, cameraOff: false, visibleNotes: [] },
+      'the terminal shows a microphone or camera note before the caller pressed anything');
+    await caller.page.click('#mute');
+    await caller.page.click('#camera');
+    await terminal.page.waitForFunction(() => document.body.classList.contains('remote-muted') &&
+      document.body.classList.contains('remote-camera-off'), null, { timeout: 10_000 });
+    const notes = await remoteNotes();
+    assert.deepEqual(notes.visibleNotes, ['ميكروفون الطرف الآخر مغلق', 'كاميرا الطرف الآخر مغلقة'],
+      `the terminal's page shows ${JSON.stringify(notes.visibleNotes)} for the caller's muted microphone and camera`);
+    await terminal.page.screenshot({ path: path.join(env.artifactDir, 'call-terminal-caller-muted.png') });
+    await caller.page.click('#mute');
+    await caller.page.click('#camera');
+    await terminal.page.waitForFunction(() => !document.body.classList.contains('remote-muted') &&
+      !document.body.classList.contains('remote-camera-off'), null, { timeout: 10_000 });
+
     // A link whose role the page does not know is refused before it connects.
     const visitorPage = await sides[0].browser.newPage();
     const query = new URLSearchParams({ call: CALL_ID, participant: 'visitor-1', role: 'visitor', lang: 'en' });

@@ -83,6 +83,8 @@ const page = {
   serverState: null,
   // Everyone else in the call: participant id to role.
   others: new Map(),
+  // The others' last media-state messages: participant id to { audio, video }.
+  remoteMediaStates: new Map(),
   joined: false,
   transportConnected: false,
   // The current connection's remote video is playing.
@@ -316,6 +318,7 @@ const handlers = {
     if (message.rejoin) storeRejoinTicket(message.rejoin);
     startTimer();
     startMedia();
+    sendMediaState();
     updateCallState();
   },
   answer(message) {
@@ -327,7 +330,13 @@ const handlers = {
   },
   'participant-left'(message) {
     page.others.delete(message.participant);
+    page.remoteMediaStates.delete(message.participant);
+    renderRemoteMediaState();
     updateCallState();
+  },
+  'media-state'(message) {
+    page.remoteMediaStates.set(message.participant, { audio: message.audio !== false, video: message.video !== false });
+    renderRemoteMediaState();
   },
   connected() {
     page.transportConnected = true;
@@ -378,12 +387,32 @@ function onSignallingLost(delayMs) {
   setState('reconnecting', { seconds: i18n.formatNumber(Math.ceil(delayMs / 1000)) });
 }
 
+// Tells the others whether this page's microphone and camera are on. The
+// tracks keep sending silence and black frames, so they cannot tell otherwise.
+function sendMediaState() {
+  if (!page.joined) return;
+  page.signalling.send({
+    type: 'media-state',
+    audio: element('mute').getAttribute('aria-pressed') !== 'true',
+    video: element('camera').getAttribute('aria-pressed') !== 'true',
+  });
+}
+
+// Shows over the other party's video that their microphone or camera is off.
+// Officers watch without sending, so their state is not shown.
+function renderRemoteMediaState() {
+  const parties = [...page.remoteMediaStates.entries()].filter(([id]) => page.others.get(id) !== 'officer');
+  document.body.classList.toggle('remote-muted', parties.some(([, state]) => !state.audio));
+  document.body.classList.toggle('remote-camera-off', parties.some(([, state]) => !state.video));
+}
+
 function wireControls() {
   element('mute').addEventListener('click', (event) => {
     const muted = event.currentTarget.getAttribute('aria-pressed') !== 'true';
     for (const track of page.localStream.getAudioTracks()) track.enabled = !muted;
     event.currentTarget.setAttribute('aria-pressed', String(muted));
     document.body.classList.toggle('muted', muted);
+    sendMediaState();
   });
   element('camera').addEventListener('click', (event) => {
     const off = event.currentTarget.getAttribute('aria-pressed') !== 'true';
@@ -391,6 +420,7 @@ function wireControls() {
     event.currentTarget.setAttribute('aria-pressed', String(off));
     element('local-video').classList.toggle('camera-off', off);
     document.body.classList.toggle('camera-off', off);
+    sendMediaState();
   });
   element('sound').addEventListener('click', () => {
     const video = element('remote-video');

@@ -66,6 +66,17 @@ TEST(SignallingMessages, ParsesOfferCandidateLeave) {
   EXPECT_TRUE(std::holds_alternative<LeaveMessage>(*leave.message));
 }
 
+TEST(SignallingMessages, ParsesMediaState) {
+  const auto parsed = parse_client_message_text(R"({"type":"media-state","audio":false,"video":true})");
+  ASSERT_TRUE(parsed) << parsed.error;
+  const auto& state = std::get<MediaStateMessage>(*parsed.message);
+  EXPECT_FALSE(state.audio);
+  EXPECT_TRUE(state.video);
+
+  const json relayed = make_media_state("caller-1", MediaStateMessage{.audio = true, .video = false});
+  EXPECT_EQ(relayed, json::parse(R"({"type":"media-state","participant":"caller-1","audio":true,"video":false})"));
+}
+
 TEST(SignallingMessages, RejectsWithReason) {
   const std::string long_id(65, 'a');
   const std::vector<RejectCase> cases = {
@@ -73,7 +84,7 @@ TEST(SignallingMessages, RejectsWithReason) {
       {"[1,2]", "message must be a JSON object, got array"},
       {R"({"call":"c"})", "missing field \"type\""},
       {R"({"type":7})", "field \"type\" must be a string, got number"},
-      {R"({"type":"keyframe"})", "unknown message type \"keyframe\"; expected join, offer, candidate or leave"},
+      {R"({"type":"keyframe"})", "unknown message type \"keyframe\"; expected join, offer, candidate, media-state or leave"},
       {R"({"type":"join","participant":"p","role":"caller"})", "missing field \"call\""},
       {R"({"type":"join","call":5,"participant":"p","role":"caller"})",
        "field \"call\" must be a string, got number"},
@@ -97,6 +108,10 @@ TEST(SignallingMessages, RejectsWithReason) {
       {R"({"type":"candidate","candidate":"candidate:1"})", "missing field \"mid\""},
       {R"({"type":"candidate","candidate":"candidate:1","mid":"01234567890123456"})",
        "field \"mid\" must be 1 to 16 characters, got 17"},
+      {R"({"type":"media-state","video":true})", "missing field \"audio\""},
+      {R"({"type":"media-state","audio":false})", "missing field \"video\""},
+      {R"({"type":"media-state","audio":"off","video":true})", "field \"audio\" must be true or false, got string"},
+      {R"({"type":"media-state","audio":true,"video":0})", "field \"video\" must be true or false, got number"},
   };
   for (const RejectCase& test_case : cases) {
     const auto parsed = parse_client_message_text(test_case.text);
