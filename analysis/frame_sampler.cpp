@@ -34,12 +34,6 @@ SampleDecision FrameSampler::decide(int64_t media_time_ms, const SceneThumbnail&
   }
 
   motion_run_ = motion;
-  if (burst_pending_ && config_.motion_follow_up_ms > 0) {
-    follow_up_ms_ = media_time_ms + config_.motion_follow_up_ms;
-  } else if (follow_up_due) {
-    follow_up_ms_.reset();
-  }
-  burst_pending_ = false;
   last_analysed_ms_ = media_time_ms;
   last_thumbnail_ = thumbnail;
   return SampleDecision::analyse;
@@ -76,6 +70,16 @@ uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active, con
 void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail) {
   for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
     if ((detectors & (1U << kind)) != 0) last_run_ms_[kind] = media_time_ms;
+  }
+  // A burst stays pending until a recording device run is recorded, so that
+  // a sample dropped from a full queue does not lose it.
+  if ((detectors & (1U << static_cast<size_t>(DetectionKind::recording_device))) != 0) {
+    if (burst_pending_) {
+      burst_pending_ = false;
+      if (config_.motion_follow_up_ms > 0) follow_up_ms_ = media_time_ms + config_.motion_follow_up_ms;
+    } else if (follow_up_ms_ && media_time_ms >= *follow_up_ms_) {
+      follow_up_ms_.reset();
+    }
   }
   if ((detectors & (1U << static_cast<size_t>(DetectionKind::inappropriate_dress))) != 0) {
     skin_at_last_dress_run_ = thumbnail.lower_skin_fraction;

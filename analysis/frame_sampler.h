@@ -41,8 +41,8 @@ struct FrameSamplerConfig {
   // A burst of local motion (an arm lifting a phone) makes the next frame a
   // sample once boosted_interval_ms has passed since the last sample, and
   // runs the recording device detector on it, unless that detector ran less
-  // than interval_ms ago. Then one more run follows motion_follow_up_ms later, when a raised
-  // phone is usually held still; 0 disables the follow-up run.
+  // than interval_ms ago. One more run follows motion_follow_up_ms later,
+  // when a raised phone is usually held still (0: no follow-up run).
   // motion_burst.ratio = 0 disables both.
   MotionBurstConfig motion_burst;
   int64_t motion_follow_up_ms = 1000;
@@ -93,7 +93,7 @@ class FrameSampler {
   // The last analysed frame was the first changed one after a still scene.
   bool scene_onset_ = false;
   MotionBurstDetector motion_;
-  // A burst was seen and its recording device run has not been sampled yet.
+  // A burst was seen and no recording device run has been recorded since.
   bool burst_pending_ = false;
   // The last analysed frame carries a burst's run or its follow-up run.
   bool motion_run_ = false;

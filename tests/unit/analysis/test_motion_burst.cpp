@@ -189,6 +189,33 @@ TEST(MotionBurstCadence, RaiseRunsDetectorAtOnceAndOnceMore) {
   EXPECT_LE(after_raise[1] - after_raise[0], 1000 + kFrameMs);
 }
 
+TEST(MotionBurstCadence, DroppedSampleKeepsBurstPending) {
+  FrameSampler sampler{without_scene_skip()};
+  recording_runs(sampler, 0, 80, 1000);
+
+  // The phone rises from frame 80. Every sample is dropped from a full
+  // queue, so no run is recorded, until the first sample from 6 s on.
+  std::vector<int64_t> requested;
+  for (int frame = 80; frame < 110; ++frame) {
+    Scene scene = talking_head(frame);
+    scene.phone_top = std::max(60, kHeight - (frame - 79) * 15);
+    const int64_t t = frame * kFrameMs;
+    const SceneThumbnail thumbnail = scene.thumbnail();
+    if (sampler.decide(t, thumbnail) != SampleDecision::analyse) continue;
+    if ((sampler.due_detectors(t, 0, thumbnail) & kRecordingBit) == 0) continue;
+    requested.push_back(t);
+    if (t >= 6000) {
+      sampler.note_detectors_run(kRecordingBit, t, thumbnail);
+      break;
+    }
+  }
+  // The burst asks again on each sample at the boosted rate until its run
+  // is recorded, although the periodic run is not due before 8 s.
+  ASSERT_GE(requested.size(), 3U);
+  EXPECT_GE(requested.back(), 6000);
+  EXPECT_LT(requested.back(), 6000 + 250 + kFrameMs);
+}
+
 TEST(MotionBurstCadence, DisabledStageWaitsForInterval) {
   FrameSamplerConfig config = without_scene_skip();
   config.motion_burst.ratio = 0;
