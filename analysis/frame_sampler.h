@@ -1,6 +1,6 @@
 // Decides which decoded frames of a track go to the detectors: a base rate,
-// a raised rate for a while after a suspicion, and a skip for frames that
-// look the same as the last analysed one.
+// a raised rate for a while after a suspicion, a skip for frames that look
+// the same as the last analysed one, and an extra sample on a motion burst.
 #pragma once
 
 #include <array>
