@@ -1,6 +1,7 @@
 // Motion bursts on grey thumbnails, after removing a global camera shift.
 #include "analysis/motion_burst.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -56,7 +57,11 @@ bool MotionBurstDetector::update(int64_t media_time_ms, const SceneThumbnail& th
   }
 
   const bool burst = config_.ratio > 0 && changed >= config_.min_changed_cells && changed >= config_.ratio * *average_;
-  const double weight = static_cast<double>(config_.step_ms) / static_cast<double>(config_.average_ms);
+  // An average_ms at or below step_ms keeps only the last step.
+  const double weight =
+      config_.average_ms > config_.step_ms
+          ? static_cast<double>(std::max<int64_t>(config_.step_ms, 1)) / static_cast<double>(config_.average_ms)
+          : 1.0;
   *average_ += weight * (changed - *average_);
   return burst;
 }

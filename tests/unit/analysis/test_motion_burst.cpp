@@ -209,7 +209,7 @@ TEST(MotionBurstCadence, DroppedSampleKeepsBurstPending) {
       break;
     }
   }
-  // The burst asks again on each sample at the boosted rate until its run
+  // The burst requests the run again on each sample at the boosted rate until it
   // is recorded, although the periodic run is not due before 8 s.
   ASSERT_GE(requested.size(), 3U);
   EXPECT_GE(requested.back(), 6000);
