@@ -55,7 +55,7 @@ std::unique_ptr<AnalysisService> AnalysisService::create(AnalysisConfig config, 
               settings.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)]},
              {"dress_interval_ms",
               settings.sampler.detector_interval_ms[static_cast<size_t>(DetectionKind::inappropriate_dress)]},
-             {"k", settings.smoother.k}, {"n", settings.smoother.n}});
+             {"motion_burst_ratio", settings.sampler.motion_burst.ratio}, {"k", settings.smoother.k}, {"n", settings.smoother.n}});
   return service;
 }
 

@@ -206,7 +206,9 @@ void AnalysisWorker::sample(Track& track, int64_t media_time_ms) {
     track.counters.frames_not_due.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (enqueue(track, media_time_ms, detectors)) track.sampler.note_detectors_run(detectors, media_time_ms, thumbnail);
+  if (!enqueue(track, media_time_ms, detectors)) return;
+  track.sampler.note_detectors_run(detectors, media_time_ms, thumbnail);
+  if (track.sampler.motion_run()) track.counters.motion_runs.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detectors) {

@@ -1,12 +1,13 @@
 // Decides which decoded frames of a track go to the detectors: a base rate,
-// a raised rate for a while after a suspicion, and a skip for frames that
-// look the same as the last analysed one.
+// a raised rate for a while after a suspicion, a skip for frames that look
+// the same as the last analysed one, and an extra sample on a motion burst.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <optional>
 
+#include "analysis/motion_burst.h"
 #include "analysis/scene_change.h"
 
 namespace sightline::analysis {
@@ -33,11 +34,18 @@ struct FrameSamplerConfig {
   // scene (a phone raised in front of a fixed camera).
   // The dress detector costs more than 100 ms a run, and what a person wears
   // changes far less often than a phone is raised, so it runs every 30 s.
-  // The recording device detector runs on every sample (1 s). Every 2 s
-  // halves its cost, but a raise shorter than about 2.5 s can then get a
-  // single run, no confirmation and no alert, as the officer's console test
-  // saw with the shared phone clip. At 3 s it missed the first raise.
-  std::array<int64_t, kDetectionKinds> detector_interval_ms{1000, 30000};
+  // The recording device detector runs every 4 s, and at once on a motion
+  // burst (below), which is what finds a raise. The periodic run finds a
+  // phone that was raised too slowly for a burst.
+  std::array<int64_t, kDetectionKinds> detector_interval_ms{4000, 30000};
+  // A burst of local motion (an arm lifting a phone) makes the next frame a
+  // sample once boosted_interval_ms has passed since the last sample, and
+  // runs the recording device detector on it, unless that detector ran less
+  // than interval_ms ago. One more run follows motion_follow_up_ms later,
+  // when a raised phone is usually held still (0: no follow-up run).
+  // motion_burst.ratio = 0 disables both.
+  MotionBurstConfig motion_burst;
+  int64_t motion_follow_up_ms = 1000;
   // Rise of the skin fraction of the frame's lower half (0..1 of its chroma
   // samples) since the dress detector's last run that runs it before its
   // interval is up. Someone undressing or stepping back to show a bare body
@@ -49,7 +57,7 @@ enum class SampleDecision : uint8_t { analyse, skip_rate, skip_unchanged };
 
 class FrameSampler {
  public:
-  explicit FrameSampler(const FrameSamplerConfig& config) : config_(config) {}
+  explicit FrameSampler(const FrameSamplerConfig& config) : config_(config), motion_(config.motion_burst) {}
 
   // Decides for a frame shown at `media_time_ms` (from its RTP timestamp).
   // An analyse decision counts as the last analysed frame.
@@ -73,6 +81,10 @@ class FrameSampler {
   // until media_time_ms + boost_duration_ms.
   void note_suspicion(DetectionKind kind, int64_t media_time_ms);
 
+  // Whether the motion stage (a burst or its follow-up) requested the
+  // recording device run on the frame decide() last chose to analyse.
+  bool motion_run() const { return motion_run_; }
+
  private:
   FrameSamplerConfig config_;
   std::optional<int64_t> last_analysed_ms_;
@@ -80,6 +92,13 @@ class FrameSampler {
   bool still_ = false;
   // The last analysed frame was the first changed one after a still scene.
   bool scene_onset_ = false;
+  MotionBurstDetector motion_;
+  // A burst was seen and no recording device run has been recorded since.
+  bool burst_pending_ = false;
+  // The last analysed frame carries a burst's run or its follow-up run.
+  bool motion_run_ = false;
+  // Media time of the follow-up run after the last burst's run.
+  std::optional<int64_t> follow_up_ms_;
   SceneThumbnail last_thumbnail_;
   std::optional<int64_t> boost_until_ms_;
   std::array<std::optional<int64_t>, kDetectionKinds> last_run_ms_{};

@@ -28,6 +28,7 @@ void AnalysisCounters::add(const AnalysisCounters& other) {
   decode_errors += other.decode_errors;
   frames_unchanged += other.frames_unchanged;
   frames_not_due += other.frames_not_due;
+  motion_runs += other.motion_runs;
   frames_analysed += other.frames_analysed;
   frames_dropped += other.frames_dropped;
   keyframe_requests += other.keyframe_requests;
@@ -51,6 +52,7 @@ AnalysisCounters TrackCounters::snapshot() const {
   out.decode_errors = decode_errors.load(std::memory_order_relaxed);
   out.frames_unchanged = frames_unchanged.load(std::memory_order_relaxed);
   out.frames_not_due = frames_not_due.load(std::memory_order_relaxed);
+  out.motion_runs = motion_runs.load(std::memory_order_relaxed);
   out.frames_analysed = frames_analysed.load(std::memory_order_relaxed);
   out.frames_dropped = frames_dropped.load(std::memory_order_relaxed);
   out.keyframe_requests = keyframe_requests.load(std::memory_order_relaxed);
@@ -67,7 +69,7 @@ AnalysisCounters TrackCounters::snapshot() const {
 
 void TrackCounters::reset() {
   for (auto* counter : {&packets_received, &packets_dropped, &frames_received, &frames_decoded, &decode_errors,
-                        &frames_unchanged, &frames_not_due, &frames_analysed, &frames_dropped, &keyframe_requests, &alerts_raised,
+                        &frames_unchanged, &frames_not_due, &motion_runs, &frames_analysed, &frames_dropped, &keyframe_requests, &alerts_raised,
                         &alerts_cleared, &decode_ns, &sample_ns}) {
     counter->store(0, std::memory_order_relaxed);
   }

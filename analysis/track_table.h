@@ -30,6 +30,7 @@ struct AnalysisCounters {
   uint64_t decode_errors = 0;
   uint64_t frames_unchanged = 0;  // Due for analysis but skipped by the scene change stage.
   uint64_t frames_not_due = 0;    // Sampled, but no detector was due (detector_interval_ms).
+  uint64_t motion_runs = 0;       // Queued with a recording device run for a motion burst or its follow-up.
   uint64_t frames_analysed = 0;
   uint64_t frames_dropped = 0;  // Due for analysis but the analysis queue was full.
   uint64_t keyframe_requests = 0;
@@ -58,6 +59,7 @@ struct TrackCounters {
   std::atomic<uint64_t> decode_errors{0};
   std::atomic<uint64_t> frames_unchanged{0};
   std::atomic<uint64_t> frames_not_due{0};
+  std::atomic<uint64_t> motion_runs{0};
   std::atomic<uint64_t> frames_analysed{0};
   std::atomic<uint64_t> frames_dropped{0};
   std::atomic<uint64_t> keyframe_requests{0};

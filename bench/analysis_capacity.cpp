@@ -12,7 +12,8 @@
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
 //                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1] [--queue-depth N]
 //                     [--recording-device-threshold SCORE] [--dress-threshold SCORE] [--smoothing-k K]
-//                     [--smoothing-n N] [--alert-lines 0|1]
+//                     [--smoothing-n N] [--alert-lines 0|1] [--motion-burst-ratio RATIO]
+//                     [--motion-burst-min-cells CELLS] [--motion-follow-up-ms MS]
 //
 // A clip is foreman, phone, or the path of a .y4m file.
 #include <sched.h>
@@ -243,6 +244,7 @@ analysis::AnalysisCounters difference(const analysis::AnalysisCounters& after, c
   sub(out.decode_errors, before.decode_errors);
   sub(out.frames_unchanged, before.frames_unchanged);
   sub(out.frames_not_due, before.frames_not_due);
+  sub(out.motion_runs, before.motion_runs);
   sub(out.frames_analysed, before.frames_analysed);
   sub(out.frames_dropped, before.frames_dropped);
   sub(out.keyframe_requests, before.keyframe_requests);
@@ -394,6 +396,7 @@ std::string step_json(const StepResult& step, const Figures& f) {
   std::ostringstream out;
   out << "{\"tracks\":" << step.tracks << ",\"frames_decoded\":" << c.frames_decoded
       << ",\"frames_analysed\":" << c.frames_analysed << ",\"frames_unchanged\":" << c.frames_unchanged << ",\"frames_not_due\":" << c.frames_not_due
+      << ",\"motion_runs\":" << c.motion_runs
       << ",\"frames_dropped\":" << c.frames_dropped << ",\"packets_dropped\":" << c.packets_dropped
       << ",\"decode_errors\":" << c.decode_errors << ",\"alerts_raised\":" << c.alerts_raised
       << ",\"first_alert_ms\":" << step.first_alert_ms << ",\"busy_share\":" << f.busy_share
@@ -459,6 +462,9 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--smoothing-k") options.smoother.k = static_cast<int>(whole);
     else if (name == "--smoothing-n") options.smoother.n = static_cast<int>(whole);
     else if (name == "--alert-lines") options.alert_lines = whole != 0;
+    else if (name == "--motion-burst-ratio") options.sampler.motion_burst.ratio = number;
+    else if (name == "--motion-burst-min-cells") options.sampler.motion_burst.min_changed_cells = static_cast<int>(whole);
+    else if (name == "--motion-follow-up-ms") options.sampler.motion_follow_up_ms = whole;
     else {
       error = "unknown option " + name;
       return false;

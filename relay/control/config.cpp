@@ -79,8 +79,13 @@ void register_service_settings(Settings& settings) {
                        "Milliseconds after which an unchanged scene is analysed anyway.", 5000, 100, 600000);
   settings.add_integer("analysis.recording-device-interval-ms",
                        "Minimum milliseconds between recording device detector runs on a track, outside a "
-                       "suspicion or raised alert.",
-                       1000, 0, 600000);
+                       "suspicion, a raised alert or a motion burst.",
+                       4000, 0, 600000);
+  settings.add_number("analysis.motion-burst-ratio",
+                      "A burst of motion at least this many times the track's recent average (changed cells of "
+                      "a 32x18 thumbnail per 200 ms) runs the recording device detector at once and again 1 s "
+                      "later; 0 disables, leaving the interval alone to find raised phones.",
+                      2.0, 0, 100);
   settings.add_integer("analysis.dress-interval-ms",
                        "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
                        "raised alert.",

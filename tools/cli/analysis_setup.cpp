@@ -86,6 +86,7 @@ void read_analysis_settings(const control::Settings& settings, AnalysisSetup& se
   sampler.detector_interval_ms[static_cast<size_t>(analysis::DetectionKind::inappropriate_dress)] =
       settings.get_integer("analysis.dress-interval-ms");
   sampler.dress_skin_rise = static_cast<float>(settings.get_number("analysis.dress-skin-rise"));
+  sampler.motion_burst.ratio = settings.get_number("analysis.motion-burst-ratio");
   setup.thresholds.recording_device = static_cast<float>(settings.get_number("analysis.recording-device-threshold"));
   setup.thresholds.dress = static_cast<float>(settings.get_number("analysis.dress-threshold"));
   setup.recording_device.full_pass_every = static_cast<int>(settings.get_integer("analysis.full-pass-every"));
