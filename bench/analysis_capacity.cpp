@@ -12,7 +12,7 @@
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
 //                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1] [--queue-depth N]
 //                     [--recording-device-threshold SCORE] [--dress-threshold SCORE] [--smoothing-k K]
-//                     [--smoothing-n N] [--alert-lines 0|1]
+//                     [--smoothing-n N] [--alert-lines 0|1] [--face-evidence 0|1]
 //
 // A clip is foreman, phone, or the path of a .y4m file.
 #include <sched.h>
@@ -450,6 +450,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--dress-interval-ms") options.sampler.detector_interval_ms[1] = whole;
     else if (name == "--classifier-gate") options.classifier_gate = whole != 0;
     else if (name == "--full-pass-every") options.recording.full_pass_every = static_cast<int>(whole);
+    else if (name == "--face-evidence") options.recording.face_evidence = whole != 0;
     else if (name == "--dress-skin-rise") options.sampler.dress_skin_rise = static_cast<float>(number);
     else if (name == "--virtual-time") options.virtual_time = whole != 0;
     else if (name == "--queue-depth") options.queue_depth = static_cast<size_t>(std::max<int64_t>(whole, 1));
