@@ -58,6 +58,10 @@ constexpr float kMouthZoneHalfWidth = 0.6f;
 constexpr float kMouthFactor = 0.5f;
 constexpr float kEyeLevelAboveNose = 0.1f;
 constexpr float kEyeLevelFactor = 1.6f;
+// A phone is about a third of a face's area at the same distance from the
+// camera, and larger when held closer. A box under a tenth of the face box's
+// area is far behind the person (a ceiling light, a picture on the wall).
+constexpr float kMinDeviceToFaceArea = 0.1f;
 
 const cv::Scalar kSkinLow(40, 133, 77);
 const cv::Scalar kSkinHigh(255, 173, 127);
@@ -144,7 +148,7 @@ float face_position_factor(const cv::Rect2f& phone, std::span<const FaceBox> fac
   if (below > kMouthZoneTop && below <= kMouthZoneBottom && std::abs(across) <= kMouthZoneHalfWidth) {
     return kMouthFactor;
   }
-  if (below <= -kEyeLevelAboveNose) {
+  if (below <= -kEyeLevelAboveNose && phone.area() >= kMinDeviceToFaceArea * nearest->box.area()) {
     return kEyeLevelFactor;
   }
   return 1.0f;

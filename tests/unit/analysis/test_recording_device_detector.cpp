@@ -82,8 +82,8 @@ FaceBox face_at_200_150(float score = 0.9f) {
   return face;
 }
 
-// A 20x40 phone box centred at (x, y).
-cv::Rect2f phone_centred_at(float x, float y) { return cv::Rect2f(x - 10, y - 20, 20, 40); }
+// A 30x50 phone box centred at (x, y): 0.15 of the area of the face below.
+cv::Rect2f phone_centred_at(float x, float y) { return cv::Rect2f(x - 15, y - 25, 30, 50); }
 
 TEST(FacePositionFactor, NoFaceKeepsScore) {
   EXPECT_FLOAT_EQ(face_position_factor(phone_centred_at(200, 200), {}), 1.0f);
@@ -114,6 +114,14 @@ TEST(FacePositionFactor, DeviceAboveNoseIsRaised) {
   EXPECT_FLOAT_EQ(face_position_factor(phone_centred_at(350, 20), faces), 1.6f);
   // Level with the nose: no change.
   EXPECT_FLOAT_EQ(face_position_factor(phone_centred_at(300, 150), faces), 1.0f);
+}
+
+TEST(FacePositionFactor, SmallBoxAboveHeadIsBackground) {
+  const FaceBox faces[] = {face_at_200_150()};
+  // 16x5 pixels against a 100x100 face: a ceiling light, not a held device.
+  EXPECT_FLOAT_EQ(face_position_factor(cv::Rect2f(280, 40, 16, 5), faces), 1.0f);
+  // 40x25 (a tenth of the face's area) is large enough.
+  EXPECT_FLOAT_EQ(face_position_factor(cv::Rect2f(280, 40, 40, 25), faces), 1.6f);
 }
 
 TEST(FacePositionFactor, WeakFaceIsIgnored) {
