@@ -3,6 +3,7 @@
 #include "analysis/recording_device_detector.h"
 
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,20 @@ constexpr float kSquarePenalty = 0.7f;
 // used for skin segmentation. The dress detector has its own copy
 // (analysis/skin_evidence.cpp), so that tuning one detector does not move
 // the other's fitted threshold.
+// face_position_factor(): the zones relative to the nose, in face box
+// widths, and the factor each applies. Chosen on the shared photographs
+// (docs/models.md).
+constexpr float kMouthZoneTop = 0.15f;
+constexpr float kMouthZoneBottom = 0.6f;
+constexpr float kMouthZoneHalfWidth = 0.6f;
+constexpr float kMouthFactor = 0.5f;
+constexpr float kEyeLevelAboveNose = 0.1f;
+constexpr float kEyeLevelFactor = 1.6f;
+// A phone is about a third of a face's area at the same distance from the
+// camera, and larger when held closer. A box under a tenth of the face box's
+// area is far behind the person (a ceiling light, a picture on the wall).
+constexpr float kMinDeviceToFaceArea = 0.1f;
+
 const cv::Scalar kSkinLow(40, 133, 77);
 const cv::Scalar kSkinHigh(255, 173, 127);
 
@@ -108,9 +123,42 @@ float phone_evidence(const cv::Mat& bgr, const ObjectBox& phone) {
   return evidence;
 }
 
+float face_position_factor(const cv::Rect2f& phone, std::span<const FaceBox> faces) {
+  const cv::Point2f center(phone.x + phone.width / 2, phone.y + phone.height / 2);
+  const FaceBox* nearest = nullptr;
+  float nearest_distance = 0;
+  for (const FaceBox& face : faces) {
+    if (face.score < kMinFaceScore || face.box.width <= 0) {
+      continue;
+    }
+    const cv::Point2f offset = (center - face.keypoint(FaceKeypoint::nose)) / face.box.width;
+    const float distance = std::hypot(offset.x, offset.y);
+    if (nearest == nullptr || distance < nearest_distance) {
+      nearest = &face;
+      nearest_distance = distance;
+    }
+  }
+  if (nearest == nullptr) {
+    return 1.0f;
+  }
+  // Image y grows downwards, so `below` is positive under the nose.
+  const cv::Point2f nose = nearest->keypoint(FaceKeypoint::nose);
+  const float across = (center.x - nose.x) / nearest->box.width;
+  const float below = (center.y - nose.y) / nearest->box.width;
+  if (below > kMouthZoneTop && below <= kMouthZoneBottom && std::abs(across) <= kMouthZoneHalfWidth) {
+    return kMouthFactor;
+  }
+  if (below <= -kEyeLevelAboveNose && phone.area() >= kMinDeviceToFaceArea * nearest->box.area()) {
+    return kEyeLevelFactor;
+  }
+  return 1.0f;
+}
+
 RecordingDeviceDetector::RecordingDeviceDetector(const std::filesystem::path& models_dir,
                                                  RecordingDeviceOptions options)
-    : nanodet_(models_dir, nanodet_shapes(options.input_size)), options_(options) {
+    : nanodet_(models_dir, nanodet_shapes(options.input_size)),
+      blazeface_(options.face_evidence ? std::make_unique<BlazeFace>(models_dir) : nullptr),
+      options_(options) {
   if (options.input_size != 320 && options.input_size != 416) {
     throw std::invalid_argument("recording device input size " + std::to_string(options.input_size) +
                                 " is not supported: use 320 or 416");
@@ -216,6 +264,9 @@ Detection RecordingDeviceDetector::best_raised(const cv::Mat& bgr, const std::ve
   // That count is for debugging only.
   Detection best{DetectionKind::recording_device, 0, {}};
   other_phones_ = 0;
+  // Faces are looked for once per frame, and only when a raised phone needs
+  // them, so frames without a phone candidate cost no face detector run.
+  std::optional<std::vector<FaceBox>> faces;
   for (const ObjectBox& phone : phones) {
     const bool raised = std::any_of(people.begin(), people.end(),
                                     [&](const cv::Rect2f& person) { return is_raised_phone(phone.box, person); });
@@ -223,7 +274,13 @@ Detection RecordingDeviceDetector::best_raised(const cv::Mat& bgr, const std::ve
       ++other_phones_;
       continue;
     }
-    const float evidence = phone_evidence(bgr, phone);
+    float evidence = phone_evidence(bgr, phone);
+    if (blazeface_) {
+      if (!faces) {
+        faces = blazeface_->detect(bgr, kMinFaceScore);
+      }
+      evidence = std::min(1.0f, evidence * face_position_factor(phone.box, *faces));
+    }
     if (evidence > best.score) {
       best.score = evidence;
       best.box = normalised(phone.box, bgr);

@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "analysis/detection.h"
+#include "analysis/model_blazeface.h"
 #include "analysis/model_nanodet.h"
 
 namespace sightline::analysis {
@@ -35,12 +37,17 @@ struct RecordingDeviceOptions {
   // because the person moves between runs (measured with the upper-body
   // crop this pass used before).
   int full_pass_every = 1;
+  // Runs BlazeFace on the whole frame when a raised phone candidate is found,
+  // and scales each candidate's evidence by where it sits relative to the
+  // nearest face (face_position_factor()). Loads blazeface.onnx.
+  bool face_evidence = true;
 };
 
 class RecordingDeviceDetector final : public Detector {
  public:
-  // Loads the NanoDet file matching options.input_size from models_dir;
-  // throws std::runtime_error when it is missing.
+  // Loads the NanoDet file matching options.input_size, and BlazeFace when
+  // options.face_evidence is set, from models_dir; throws std::runtime_error
+  // when one is missing.
   RecordingDeviceDetector(const std::filesystem::path& models_dir, RecordingDeviceOptions options);
 
   DetectionKind kind() const override { return DetectionKind::recording_device; }
@@ -64,6 +71,7 @@ class RecordingDeviceDetector final : public Detector {
                         const std::vector<cv::Rect2f>& people);
 
   NanoDetSet nanodet_;
+  std::unique_ptr<BlazeFace> blazeface_;
   RecordingDeviceOptions options_;
   int other_phones_ = 0;
 };
@@ -79,5 +87,25 @@ bool is_raised_phone(const cv::Rect2f& phone, const cv::Rect2f& person);
 // Phone and camera bodies are grey, black, white or metallic, and longer
 // than wide. `phone` is in `bgr` pixels.
 float phone_evidence(const cv::Mat& bgr, const ObjectBox& phone);
+
+// Returns the factor face evidence applies to a phone candidate's score.
+// The face whose nose is nearest the phone's centre decides, and distances
+// are in widths of that face's box. Faces scoring under kMinFaceScore are
+// ignored.
+// - 0.5 when the phone's centre lies 0.15 to 0.6 face widths below the nose
+//   and at most 0.6 across from it. Something held at the mouth of a face
+//   that is still visible (a cigarette, a toothbrush, a cup, a hand) is what
+//   NanoDet confuses with a phone there.
+// - 1.6 when the centre lies at least 0.1 face widths above the nose, at eye
+//   level or higher, where cameras and phones are held to take a picture.
+//   The box needs at least a tenth of the face box's area, because a
+//   smaller box is far behind the person, such as a ceiling light.
+// - 1 otherwise, and when there is no face.
+// Chosen on the shared photographs (docs/models.md). Both boxes are in the
+// same pixel coordinates.
+// NOTE: a larger object behind the person above the nose, such as a picture
+// on the wall, still gets the 1.6.
+inline constexpr float kMinFaceScore = 0.5f;
+float face_position_factor(const cv::Rect2f& phone, std::span<const FaceBox> faces);
 
 }  // namespace sightline::analysis

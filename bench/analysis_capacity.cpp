@@ -14,6 +14,7 @@
 //                     [--recording-device-threshold SCORE] [--dress-threshold SCORE] [--smoothing-k K]
 //                     [--smoothing-n N] [--alert-lines 0|1] [--motion-burst-ratio RATIO]
 //                     [--motion-burst-min-cells CELLS] [--motion-follow-up-ms MS]
+//                     [--face-evidence 0|1]
 //
 // A clip is foreman, phone, or the path of a .y4m file.
 #include <sched.h>
@@ -453,6 +454,7 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     else if (name == "--dress-interval-ms") options.sampler.detector_interval_ms[1] = whole;
     else if (name == "--classifier-gate") options.classifier_gate = whole != 0;
     else if (name == "--full-pass-every") options.recording.full_pass_every = static_cast<int>(whole);
+    else if (name == "--face-evidence") options.recording.face_evidence = whole != 0;
     else if (name == "--dress-skin-rise") options.sampler.dress_skin_rise = static_cast<float>(number);
     else if (name == "--virtual-time") options.virtual_time = whole != 0;
     else if (name == "--queue-depth") options.queue_depth = static_cast<size_t>(std::max<int64_t>(whole, 1));

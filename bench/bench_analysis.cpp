@@ -15,6 +15,7 @@
 
 #include "analysis/dress_detector.h"
 #include "analysis/frame_buffer_pool.h"
+#include "analysis/model_blazeface.h"
 #include "analysis/model_files.h"
 #include "analysis/model_input.h"
 #include "analysis/model_nanodet.h"
@@ -228,14 +229,32 @@ void BM_SkinEvidence(benchmark::State& state) {
 }
 BENCHMARK(BM_SkinEvidence)->Arg(kForeman)->Unit(benchmark::kMillisecond);
 
-// The recording device detector at its defaults, from the I420 frame.
+void BM_BlazeFace(benchmark::State& state) {
+  run_on_frame(state, [&](const analysis::FrameView& frame) {
+    analysis::BlazeFace blazeface(models());
+    const cv::Mat bgr = analysis::frame_to_bgr(frame);
+    for (auto _ : state) benchmark::DoNotOptimize(blazeface.detect(bgr, analysis::kMinFaceScore).size());
+  });
+}
+BENCHMARK(BM_BlazeFace)->Arg(kForeman)->Arg(kPhone)->Unit(benchmark::kMillisecond);
+
+// The recording device detector from the I420 frame, at its defaults but
+// for face evidence. Args: clip, face evidence (0 or 1). BlazeFace runs only
+// on a frame with a raised phone candidate.
 void BM_RecordingDeviceDetector(benchmark::State& state) {
   run_on_frame(state, [&](const analysis::FrameView& frame) {
-    analysis::RecordingDeviceDetector detector(models(), analysis::RecordingDeviceOptions{});
+    analysis::RecordingDeviceOptions options;
+    options.face_evidence = state.range(1) != 0;
+    analysis::RecordingDeviceDetector detector(models(), options);
     for (auto _ : state) benchmark::DoNotOptimize(detector.detect(frame).score);
   });
 }
-BENCHMARK(BM_RecordingDeviceDetector)->Arg(kForeman)->Arg(kPhone)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RecordingDeviceDetector)
+    ->Args({kForeman, 0})
+    ->Args({kForeman, 1})
+    ->Args({kPhone, 0})
+    ->Args({kPhone, 1})
+    ->Unit(benchmark::kMillisecond);
 
 // The recording device detector on a track: whole-frame passes every
 // full_pass_every runs and the head pass alone in between, so the time

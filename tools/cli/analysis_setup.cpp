@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "analysis/dress_detector.h"
+#include "analysis/model_blazeface.h"
 #include "analysis/model_files.h"
 #include "analysis/recording_device_detector.h"
 #include "relay/base/log.h"
@@ -27,7 +28,8 @@ std::unique_ptr<analysis::AnalysisService> start_analysis(AnalysisSetup setup) {
   if (!setup.enabled) return nullptr;
 
   const std::filesystem::path models = configured_models_directory(setup.models);
-  for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile}) {
+  for (const char* file : {analysis::kNanoDetModelFile, analysis::kNanoDetSmallModelFile, analysis::kNsfwModelFile,
+                           analysis::kBlazeFaceModelFile}) {
     if (!std::filesystem::exists(models / file)) {
       log::warn("analysis", "analysis off",
                 {{"reason", "model file missing"}, {"file", (models / file).string()},

