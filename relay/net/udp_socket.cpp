@@ -289,60 +289,79 @@ void UdpSocket::disable_gso(int error_number, const char* reason) {
             {{"address", local_address().to_string()}, {"reason", reason}, {"error", std::strerror(error_number)}});
 }
 
+int UdpSocket::send_messages(size_t first) {
+  SendBatch& batch = *send_;
+  size_t end = batch.message_count;
+  if (gso_test_error_ != 0) {
+    // Like the kernel, which stops at the message it rejects: the messages
+    // before the first segmented one go out, then that one fails.
+    end = first;
+    while (end < batch.message_count && batch.message_segments(end) == 1) ++end;
+    if (end == first) {
+      errno = gso_test_error_;
+      gso_test_error_ = 0;
+      return -1;
+    }
+  }
+  UdpSendCounters::add(counters_.send_calls_, 1);
+  const int count = ::sendmmsg(fd_, batch.headers.data() + first, static_cast<unsigned>(end - first), 0);
+  if (count <= 0) return count;
+
+  uint64_t datagrams = 0;
+  uint64_t segmented = 0;
+  for (size_t m = first; m < first + static_cast<size_t>(count); ++m) {
+    datagrams += batch.message_segments(m);
+    if (batch.message_segments(m) > 1) ++segmented;
+  }
+  UdpSendCounters::add(counters_.datagrams_sent_, datagrams);
+  UdpSendCounters::add(counters_.messages_sent_, static_cast<uint64_t>(count));
+  UdpSendCounters::add(counters_.gso_messages_sent_, segmented);
+  return count;
+}
+
 void UdpSocket::flush() {
   if (queued_ == 0 || fd_ < 0) {
     queued_ = 0;
     return;
   }
   plan_messages();
-  SendBatch& batch = *send_;
+  const SendBatch& batch = *send_;
+  // After a segmented message is rejected, its first datagram is retried
+  // alone. If the kernel takes it, GSO was the cause and is turned off. If
+  // that fails too (a destination port of 0 gives EINVAL either way), the
+  // datagram was the cause and GSO stays on.
+  constexpr size_t kNoMessage = kBatchSize;
+  size_t retried_message = kNoMessage;
+  int rejection_error = 0;
   size_t sent = 0;
   while (sent < batch.message_count) {
     const size_t segments = batch.message_segments(sent);
-    size_t end = batch.message_count;
-    int count = 0;
-    if (gso_test_error_ != 0) {
-      // Like the kernel, which stops at the message it rejects: the
-      // messages before the first segmented one go out, then that one fails.
-      end = sent;
-      while (end < batch.message_count && batch.message_segments(end) == 1) ++end;
-    }
-    if (end == sent) {
-      errno = gso_test_error_;
-      gso_test_error_ = 0;
-      count = -1;
-    } else {
-      UdpSendCounters::add(counters_.send_calls_, 1);
-      count = ::sendmmsg(fd_, batch.headers.data() + sent, static_cast<unsigned>(end - sent), 0);
-    }
+    const int count = send_messages(sent);
     if (count < 0) {
       const int error_number = errno;
       if (error_number == EINTR) continue;
       if (segments > 1 && is_gso_rejection(error_number)) {
-        // The kernel sent nothing of this message, so it and the rest go
-        // again, one datagram per message.
-        // NOTE: EINVAL also comes from a segment larger than the path MTU,
-        // which the kernel would fragment without GSO. Such a datagram turns
-        // GSO off for the socket, although WebRTC keeps packets under the MTU.
-        disable_gso(error_number, "the kernel rejected a segmented message");
+        // The kernel sent nothing of this message, so it and the rest of
+        // the batch go again, one datagram per message.
         split_messages_from(sent);
+        retried_message = sent;
+        rejection_error = error_number;
         continue;
       }
+      if (sent == retried_message) retried_message = kNoMessage;
       // Skip the message the kernel refused (EAGAIN when the buffer is full,
       // or an unreachable address) and carry on with the rest.
       UdpSendCounters::add(counters_.send_errors_, segments);
       ++sent;
       continue;
     }
-    uint64_t datagrams = 0;
-    uint64_t segmented = 0;
-    for (size_t m = sent; m < sent + static_cast<size_t>(count); ++m) {
-      datagrams += batch.message_segments(m);
-      if (batch.message_segments(m) > 1) ++segmented;
+    if (retried_message != kNoMessage && sent == retried_message) {
+      // NOTE: EINVAL also comes from a segment larger than the path MTU,
+      // which the kernel fragments when sent alone. Such a datagram turns
+      // GSO off for the socket, although WebRTC keeps packets under the MTU.
+      disable_gso(rejection_error, "the kernel rejected a segmented message");
+      retried_message = kNoMessage;
     }
-    UdpSendCounters::add(counters_.datagrams_sent_, datagrams);
-    UdpSendCounters::add(counters_.messages_sent_, static_cast<uint64_t>(count));
-    UdpSendCounters::add(counters_.gso_messages_sent_, segmented);
     sent += static_cast<size_t>(count);
   }
   queued_ = 0;

@@ -133,6 +133,9 @@ class UdpSocket {
   // Replaces the messages from index first_message on with one message per
   // datagram, keeping their order.
   void split_messages_from(size_t first_message);
+  // Sends the messages from index first on in one sendmmsg call and counts
+  // what the kernel accepted. Returns sendmmsg's result.
+  int send_messages(size_t first);
   void disable_gso(int error_number, const char* reason);
 
   const UdpOptions options_;

@@ -295,6 +295,37 @@ TEST_F(UdpSocketSendTest, AfterFallbackLaterFlushesSendPlain) {
   EXPECT_EQ(sender_->send_counters().gso_fallbacks(), 1u);
 }
 
+TEST_F(UdpSocketSendTest, BadDestinationKeepsGso) {
+  // The kernel rejects destination port 0 with EINVAL, with or without GSO.
+  // The run to it is retried alone, fails again and is dropped, and GSO
+  // stays on because the datagrams were at fault, not segmentation.
+  open_receivers(1);
+  open_sender(true);
+  const SocketAddress port_zero = *SocketAddress::parse("127.0.0.1", 0);
+  const Datagram data = make_datagram(9, 0, 700);
+  for (int i = 0; i < 3; ++i) sender_->queue_send(port_zero, ByteView(data.data(), data.size()));
+  queue(0, 1000);
+  queue(0, 1000);
+  sender_->flush();
+  receive_all();
+
+  expect_all_delivered();
+  const UdpSendCounters& counters = sender_->send_counters();
+  EXPECT_TRUE(sender_->gso_active());
+  EXPECT_EQ(counters.gso_fallbacks(), 0u);
+  EXPECT_EQ(counters.send_errors(), 3u);
+  EXPECT_EQ(counters.datagrams_sent(), 2u);
+
+  // The next flush still segments.
+  queue(0, 1000);
+  queue(0, 1000);
+  sender_->flush();
+  receive_all();
+
+  expect_all_delivered();
+  EXPECT_EQ(counters.gso_messages_sent(), 1u);
+}
+
 TEST_F(UdpSocketSendTest, OtherErrorDropsOnlyThatMessage) {
   // EAGAIN (buffer full) is no GSO rejection: the run is dropped and
   // counted, and GSO stays on.
