@@ -190,7 +190,8 @@ void UdpSocket::queue_send(const SocketAddress& to, ByteView data) {
     return;
   }
   MutableByteView slot = begin_send();
-  std::memcpy(slot.data(), data.data(), data.size());
+  // An empty view may have a null data pointer, which memcpy must not get.
+  if (!data.empty()) std::memcpy(slot.data(), data.data(), data.size());
   commit_send(to, data.size());
 }
 
