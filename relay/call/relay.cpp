@@ -610,6 +610,10 @@ RelayTotals Relay::Impl::totals() const {
     }
     totals.calls += c.calls.value();
     totals.participants += c.participants.value();
+    const net::UdpSendCounters& udp = worker->media_worker().udp_send_counters();
+    totals.udp_datagrams_sent += udp.datagrams_sent();
+    totals.udp_messages_sent += udp.messages_sent();
+    totals.udp_gso_messages_sent += udp.gso_messages_sent();
   }
   return totals;
 }
