@@ -10,8 +10,9 @@
 
 namespace sightline::call {
 
-CallWorker::CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp)
-    : worker_(index, bind_address, tcp), events_(events) {}
+CallWorker::CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp,
+                       net::UdpOptions udp)
+    : worker_(index, bind_address, tcp, udp), events_(events) {}
 
 CallWorker::~CallWorker() { stop(); }
 

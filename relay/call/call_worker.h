@@ -24,7 +24,8 @@ struct StringHash {
 
 class CallWorker final : public net::DatagramHandler {
  public:
-  CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp = {});
+  CallWorker(int index, SocketAddress bind_address, CallEvents& events, net::TcpOptions tcp = {},
+             net::UdpOptions udp = {});
   ~CallWorker() override;
 
   bool start(std::string* error);

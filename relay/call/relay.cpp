@@ -171,7 +171,9 @@ std::optional<std::string> Relay::Impl::start() {
     tcp.port = config_.first_tcp_port == 0 ? 0 : static_cast<uint16_t>(config_.first_tcp_port + i);
     tcp.max_connections = config_.tcp_max_connections;
     tcp.handshake_timeout = config_.tcp_handshake_timeout;
-    auto worker = std::make_unique<CallWorker>(i, *bind, *this, tcp);
+    net::UdpOptions udp;
+    udp.gso = config_.media_udp_gso;
+    auto worker = std::make_unique<CallWorker>(i, *bind, *this, tcp, udp);
     std::string error;
     if (!worker->start(&error)) {
       stop();
@@ -632,6 +634,10 @@ RelayTotals Relay::Impl::totals() const {
     }
     totals.calls += c.calls.value();
     totals.participants += c.participants.value();
+    const net::UdpSendCounters& udp = worker->media_worker().udp_send_counters();
+    totals.udp_datagrams_sent += udp.datagrams_sent();
+    totals.udp_messages_sent += udp.messages_sent();
+    totals.udp_gso_messages_sent += udp.gso_messages_sent();
   }
   return totals;
 }
@@ -701,6 +707,26 @@ void collect_tcp_metrics(control::MetricsWriter& writer, const net::TcpCounters&
                static_cast<double>(tcp.open.load(std::memory_order_relaxed)), labels);
 }
 
+void collect_udp_send_metrics(control::MetricsWriter& writer, const net::MediaWorker& media,
+                              const control::MetricLabels& labels) {
+  const net::UdpSendCounters& udp = media.udp_send_counters();
+  auto value = [](uint64_t count) { return static_cast<double>(count); };
+  writer.counter("sightline_datagrams_sent_total", "UDP datagrams sent on media ports", value(udp.datagrams_sent()),
+                 labels);
+  writer.counter("sightline_udp_send_messages_total",
+                 "UDP messages the kernel accepted on media ports; with GSO one message carries several datagrams",
+                 value(udp.messages_sent()), labels);
+  writer.counter("sightline_udp_gso_messages_total", "UDP messages sent with GSO (more than one datagram each)",
+                 value(udp.gso_messages_sent()), labels);
+  writer.counter("sightline_udp_send_errors_total", "UDP datagrams dropped because the kernel refused them",
+                 value(udp.send_errors()), labels);
+  writer.counter("sightline_udp_gso_fallbacks_total",
+                 "Times a media socket turned UDP GSO off because the kernel lacked or rejected it",
+                 value(udp.gso_fallbacks()), labels);
+  writer.gauge("sightline_udp_gso_active", "1 while the media socket sends with UDP GSO",
+               media.udp_gso_active() ? 1.0 : 0.0, labels);
+}
+
 }  // namespace
 
 void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
@@ -726,6 +752,7 @@ void Relay::Impl::collect_metrics(control::MetricsWriter& writer) const {
       writer.counter("sightline_packets_rejected_total", "Datagrams or packets dropped, by reason",
                      static_cast<double>(c.rejected[i].value()), reason_labels);
     }
+    collect_udp_send_metrics(writer, media, labels);
     collect_tcp_metrics(writer, media.tcp().counters(), labels);
     writer.gauge("sightline_calls", "Calls hosted", static_cast<double>(c.calls.value()), labels);
     writer.gauge("sightline_participants", "Participants connected or connecting",

@@ -35,6 +35,11 @@ struct RelayTotals {
   uint64_t rejected_by_reason[static_cast<size_t>(RejectReason::count_)] = {};
   int64_t calls = 0;
   int64_t participants = 0;
+  // UDP datagrams sent, the messages that carried them, and those of the
+  // messages that carried several datagrams with GSO.
+  uint64_t udp_datagrams_sent = 0;
+  uint64_t udp_messages_sent = 0;
+  uint64_t udp_gso_messages_sent = 0;
 };
 
 // The decision on a join request.

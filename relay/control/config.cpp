@@ -143,6 +143,10 @@ void register_relay_settings(Settings& settings) {
                        40000, 0, kMaxPort);
   settings.add_integer("media.workers", "Media worker threads, each with its own UDP port; 0 means one per CPU core.",
                        0, 0, kMaxMediaWorkers);
+  settings.add_boolean("media.udp-gso",
+                       "Send runs of equal-size UDP datagrams to one destination as one message that the kernel "
+                       "segments (UDP GSO, Linux 4.18 or later); false sends one message per datagram.",
+                       true);
   settings.add_boolean("media.tcp",
                        "Also offer passive ICE-TCP candidates (RFC 6544), for callers whose network blocks UDP.", true);
   settings.add_integer("media.tcp-first-port",
@@ -198,6 +202,7 @@ std::optional<std::string> make_relay_config(const Settings& settings, RelayConf
            std::to_string(config.media_workers) + " workers below port 65536";
   }
 
+  config.media_udp_gso = settings.get_boolean("media.udp-gso");
   config.media_tcp = settings.get_boolean("media.tcp");
   config.first_tcp_port = static_cast<uint16_t>(settings.get_integer("media.tcp-first-port"));
   if (config.first_tcp_port != 0 && config.first_tcp_port + config.media_workers - 1 > kMaxPort) {

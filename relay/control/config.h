@@ -26,6 +26,9 @@ struct RelayConfig {
   uint16_t first_media_port = 40000;
   // Media worker threads, each with its own UDP port.
   unsigned media_workers = 1;
+  // UDP generic segmentation offload on the media sockets. A socket whose
+  // kernel rejects it sends one message per datagram.
+  bool media_udp_gso = true;
   // Passive ICE-TCP (RFC 6544): each worker also listens on TCP, and answers
   // carry a TCP candidate beside the UDP one.
   bool media_tcp = true;

@@ -13,8 +13,8 @@ namespace {
 constexpr int kMaxBatchesPerWakeup = 16;
 }  // namespace
 
-MediaWorker::MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp, milliseconds tick)
-    : index_(index), bind_address_(bind_address), tick_(tick), tcp_(tcp) {}
+MediaWorker::MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp, UdpOptions udp, milliseconds tick)
+    : index_(index), bind_address_(bind_address), tick_(tick), socket_(udp), tcp_(tcp) {}
 
 MediaWorker::~MediaWorker() { stop(); }
 
@@ -61,6 +61,7 @@ bool MediaWorker::start(DatagramHandler* handler, std::string* error) {
   log::info("media", "worker started",
             {{"worker", index_},
              {"address", local_address_.to_string()},
+             {"udp_gso", socket_.gso_active()},
              {"tcp_address", tcp_local_address_.empty() ? std::string() : tcp_local_address_.to_string()}});
   return true;
 }

@@ -24,7 +24,8 @@ class MediaWorker final : public PacketSender {
   // Interval of the worker's tick timer: the resolution of every media timer.
   static constexpr milliseconds kDefaultTick{10};
 
-  MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp = {}, milliseconds tick = kDefaultTick);
+  MediaWorker(int index, SocketAddress bind_address, TcpOptions tcp = {}, UdpOptions udp = {},
+              milliseconds tick = kDefaultTick);
   ~MediaWorker() override;
   MediaWorker(const MediaWorker&) = delete;
   MediaWorker& operator=(const MediaWorker&) = delete;
@@ -66,6 +67,8 @@ class MediaWorker final : public PacketSender {
   uint64_t bytes_received() const { return bytes_received_.load(std::memory_order_relaxed); }
   uint64_t truncated_dropped() const { return truncated_dropped_.load(std::memory_order_relaxed); }
   uint64_t receive_errors() const { return receive_errors_.load(std::memory_order_relaxed); }
+  const UdpSendCounters& udp_send_counters() const { return socket_.send_counters(); }
+  bool udp_gso_active() const { return socket_.gso_active(); }
 
  private:
   static void on_readable(uv_poll_t* handle, int status, int events);

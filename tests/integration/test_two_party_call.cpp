@@ -64,6 +64,9 @@ TEST(TwoPartyCall, DecodesVideoAndAudio) {
   EXPECT_GT(result.caller.audio_frames_decoded, 300u);
   EXPECT_GT(result.terminal.audio_frames_decoded, 300u);
   EXPECT_EQ(result.relay.rejected, 0u);
+  // The frames went out with UDP GSO (on by default), fewer messages than datagrams.
+  EXPECT_GT(result.relay.udp_gso_messages_sent, 0u);
+  EXPECT_LT(result.relay.udp_messages_sent, result.relay.udp_datagrams_sent);
 }
 
 TEST(TwoPartyCall, NackRepairsFivePercentLoss) {

@@ -174,6 +174,22 @@ TEST(RelayConfig, DefaultsAndAnnouncedAddress) {
   EXPECT_EQ(config.media_workers, 4u);
 }
 
+TEST(RelayConfig, UdpGsoSetting) {
+  Settings settings = relay_settings();
+  RelayConfig config;
+  ASSERT_FALSE(make_relay_config(settings, config).has_value());
+  EXPECT_TRUE(config.media_udp_gso);
+
+  ASSERT_TRUE(apply(settings, {"--media.udp-gso=false"}).ok());
+  ASSERT_FALSE(make_relay_config(settings, config).has_value());
+  EXPECT_FALSE(config.media_udp_gso);
+
+  Settings from_file = relay_settings();
+  ASSERT_FALSE(from_file.load_toml("[media]\nudp-gso = false\n", "relay.toml").has_value());
+  ASSERT_FALSE(make_relay_config(from_file, config).has_value());
+  EXPECT_FALSE(config.media_udp_gso);
+}
+
 TEST(RelayConfig, RejectsBadValues) {
   Settings settings = relay_settings();
   RelayConfig config;
