@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "relay/base/bytes.h"
+#include "relay/crypto/aes_gcm.h"
 #include "relay/crypto/srtp_session.h"
-
-struct evp_cipher_ctx_st;
 
 namespace sightline::crypto {
 
@@ -121,8 +120,8 @@ class AeadSrtpContext {
   SrtpResult decrypt_rtp(uint8_t* data, size_t length, size_t header_bytes, uint32_t ssrc, uint64_t index);
 
   const bool allow_repeated_protect_;
-  evp_cipher_ctx_st* rtp_cipher_ = nullptr;
-  evp_cipher_ctx_st* rtcp_cipher_ = nullptr;
+  std::unique_ptr<AesGcm> rtp_cipher_;
+  std::unique_ptr<AesGcm> rtcp_cipher_;
   uint8_t rtp_salt_[kSaltBytes] = {};
   uint8_t rtcp_salt_[kSaltBytes] = {};
   // Node-based, so a Stream's address stays valid while others are added;
