@@ -222,21 +222,39 @@ bool AeadSrtpContext::initialize(SrtpProfile profile, ByteView rtp_key, ByteView
   return true;
 }
 
+AeadSrtpContext::Stream* AeadSrtpContext::find_inline_stream(uint32_t ssrc) {
+  for (size_t i = 0; i < inline_count_; ++i) {
+    if (inline_ssrcs_[i] == ssrc) return &inline_streams_[i];
+  }
+  return nullptr;
+}
+
 AeadSrtpContext::Stream* AeadSrtpContext::find_stream(uint32_t ssrc) {
   if (last_stream_ != nullptr && last_ssrc_ == ssrc) return last_stream_;
-  const auto found = streams_.find(ssrc);
-  if (found == streams_.end()) return nullptr;
+  Stream* stream = find_inline_stream(ssrc);
+  if (stream == nullptr && !overflow_streams_.empty()) {
+    const auto found = overflow_streams_.find(ssrc);
+    if (found != overflow_streams_.end()) stream = &found->second;
+  }
+  if (stream == nullptr) return nullptr;
   last_ssrc_ = ssrc;
-  last_stream_ = &found->second;
-  return last_stream_;
+  last_stream_ = stream;
+  return stream;
 }
 
 AeadSrtpContext::Stream& AeadSrtpContext::find_or_add_stream(uint32_t ssrc) {
   if (Stream* stream = find_stream(ssrc)) return *stream;
-  Stream& added = streams_[ssrc];
+  Stream* added = nullptr;
+  if (inline_count_ < kInlineStreams) {
+    inline_ssrcs_[inline_count_] = ssrc;
+    added = &inline_streams_[inline_count_];
+    ++inline_count_;
+  } else {
+    added = &overflow_streams_[ssrc];
+  }
   last_ssrc_ = ssrc;
-  last_stream_ = &added;
-  return added;
+  last_stream_ = added;
+  return *added;
 }
 
 void AeadSrtpContext::set_next_srtcp_index(uint32_t ssrc, uint32_t index) {
