@@ -1,8 +1,8 @@
 // AesGcm: AES-GCM over the OpenSSL provider's cipher functions, with the EVP
 // interface as the fallback.
 //
-// OpenSSL 3.0's EVP_CipherInit_ex asks the provider for the IV length on each
-// call, and EVP_CIPHER_CTX_ctrl converts each tag request to an OSSL_PARAM
+// OpenSSL 3.0's EVP_CipherInit_ex queries the provider for the IV length on
+// each call, and EVP_CIPHER_CTX_ctrl converts each tag request to an OSSL_PARAM
 // array. The provider then finds each parameter by strcmp over its names.
 // The provider path calls the same provider functions that EVP calls
 // (provider-cipher(7)), but passes the IV length itself and the tag in one
@@ -171,7 +171,7 @@ bool AesGcm::seal_with_provider(const uint8_t* iv, ByteView aad, ByteView aad_ta
     return false;
   }
   if (text_bytes > 0 && f.update(context, text, &written, text_bytes, text, text_bytes) != 1) return false;
-  // GCM writes nothing at the end; the buffer only has to be valid.
+  // GCM writes nothing at the end, so the buffer only has to be valid.
   uint8_t unused[kTagBytes];
   if (f.final(context, unused, &written, sizeof unused) != 1) return false;
   OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagBytes),
@@ -195,7 +195,7 @@ AesGcm::OpenResult AesGcm::open_with_provider(const uint8_t* iv, ByteView aad, B
   if (text_bytes > 0 && f.update(context, text, &written, text_bytes, text, text_bytes) != 1) {
     return OpenResult::failed;
   }
-  // The provider copies the tag; it does not write through this pointer.
+  // The provider copies the tag and does not write through this pointer.
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, const_cast<uint8_t*>(tag), kTagBytes),
       OSSL_PARAM_construct_end()};
@@ -239,7 +239,7 @@ AesGcm::OpenResult AesGcm::open_with_evp(const uint8_t* iv, ByteView aad, ByteVi
   if (text_bytes > 0 && EVP_CipherUpdate(cipher, text, &written, text, static_cast<int>(text_bytes)) != 1) {
     return OpenResult::failed;
   }
-  // OpenSSL copies the tag; it does not write through this pointer.
+  // OpenSSL copies the tag and does not write through this pointer.
   if (EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagBytes), const_cast<uint8_t*>(tag)) !=
       1) {
     return OpenResult::failed;

@@ -21,9 +21,9 @@ class AesGcm {
   static constexpr size_t kIvBytes = 12;
   static constexpr size_t kTagBytes = 16;
 
-  // How the messages reach OpenSSL. `provider` calls the provider's cipher
-  // functions directly; `evp` goes through EVP_CipherInit_ex and
-  // EVP_CIPHER_CTX_ctrl on every message.
+  // The interface each message goes through. `provider` calls the
+  // provider's cipher functions directly, and `evp` calls EVP_CipherInit_ex
+  // and EVP_CIPHER_CTX_ctrl on every message.
   enum class Path { provider, evp };
   enum class OpenResult { ok, auth_failed, failed };
 
