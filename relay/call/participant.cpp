@@ -570,13 +570,22 @@ void Participant::send_transport_feedback() {
   }
 }
 
-void Participant::tick(TimePoint now) {
-  transport_->tick(now);
-  if (!transport_->connected()) return;
+void Participant::poll_tap_keyframe_request(TimePoint now) {
   if (tap_keyframe_ && tap_keyframe_->requested.exchange(false, std::memory_order_relaxed)) {
     // Analysis receives the lowest layer only.
     if (request_keyframe(now, 0)) counters_.keyframe_requests_forwarded.add();
   }
+}
+
+void Participant::tick(TimePoint now) {
+  if (next_tick_ && now < *next_tick_) {
+    poll_tap_keyframe_request(now);
+    return;
+  }
+  next_tick_.reset();
+  transport_->tick(now);
+  if (!transport_->connected()) return;
+  poll_tap_keyframe_request(now);
   if (!next_layer_update_ || now >= *next_layer_update_) {
     update_layer_selection(now);
     next_layer_update_ = now + kLayerUpdateInterval;
@@ -589,6 +598,10 @@ void Participant::tick(TimePoint now) {
     if (next_report_) send_reports(now);
     next_report_ = now + kRtcpReportInterval;
   }
+
+  TimePoint next = std::min({*next_layer_update_, *next_report_, transport_->next_timeout(now)});
+  if (setup_.transport_cc) next = std::min(next, *next_feedback_);
+  next_tick_ = next;
 }
 
 void Participant::close() {

@@ -186,6 +186,7 @@ class Participant final : public TransportListener {
   // when the packet is to be forwarded.
   bool select_video(const rtp::RtpPacket& packet, const VideoPacketInfo& video);
   void update_layer_selection(TimePoint now);
+  void poll_tap_keyframe_request(TimePoint now);
   uint16_t take_transport_sequence(TimePoint now, size_t bytes);
   void start_tap(InboundStream& stream);
   OutboundStream* outbound_for_ssrc(uint32_t ssrc);
@@ -223,6 +224,10 @@ class Participant final : public TransportListener {
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
+  // The earliest of the timers above and the transport's. The worker ticks
+  // every participant every few milliseconds, and until this time a tick
+  // only polls analysis's keyframe request.
+  std::optional<TimePoint> next_tick_;
   // Set once this participant's video track is offered to analysis.
   std::shared_ptr<TapKeyframeFlag> tap_keyframe_;
   uint64_t packets_forwarded_ = 0;

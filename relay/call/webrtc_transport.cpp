@@ -147,6 +147,11 @@ void WebRtcTransport::tick(TimePoint now) {
   }
 }
 
+TimePoint WebRtcTransport::next_timeout(TimePoint now) const {
+  if (state_ != State::connected || (dtls_ && dtls_->state() == crypto::DtlsState::connecting)) return now;
+  return ice_.consent_deadline().value_or(now);
+}
+
 void WebRtcTransport::close() {
   if (state_ == State::closed) return;
   if (dtls_ && dtls_->state() == crypto::DtlsState::connected) dtls_->close();

@@ -90,6 +90,10 @@ class WebRtcTransport final : private crypto::DtlsTransport::Listener {
                    std::string remote_password);
   // DTLS retransmission timer and ICE consent freshness.
   void tick(TimePoint now);
+  // The earliest time tick() has work while connected: the consent
+  // deadline. Returns `now` when tick() must run at every worker tick:
+  // before and during the DTLS handshake, and once the transport failed.
+  TimePoint next_timeout(TimePoint now) const;
   // Sends a DTLS close_notify; no media after this.
   void close();
 

@@ -1,6 +1,6 @@
 // AEAD_AES_128_GCM and AEAD_AES_256_GCM for SRTP and SRTCP (RFC 7714) over
-// OpenSSL EVP. Each session keeps one EVP_CIPHER_CTX per key, keyed once, and
-// only resets the IV per packet.
+// OpenSSL. Each session keeps one AesGcm per key, keyed once, and only sets
+// the IV per packet.
 #include "relay/crypto/srtp_aead.h"
 
 #include <openssl/crypto.h>
@@ -22,6 +22,9 @@ constexpr uint16_t kSequenceNumberHalf = 0x8000;
 constexpr int64_t kMaxRolloverCounter = 0xFFFFFFFFll;
 constexpr size_t kKdfSaltBytes = 14;          // RFC 3711 section 4.3.1: 112-bit master salt
 constexpr size_t kKdfLabelOffset = 7;         // key_id = label || r, right-aligned with the salt
+
+static_assert(AeadSrtpContext::kTagBytes == AesGcm::kTagBytes);
+static_assert(AeadSrtpContext::kSaltBytes == AesGcm::kIvBytes, "RFC 7714 section 8.1: the IV is as long as the salt");
 
 size_t key_bytes_of(SrtpProfile profile) { return profile == SrtpProfile::aead_aes_256_gcm ? 32 : 16; }
 
@@ -60,49 +63,13 @@ void make_rtcp_iv(const uint8_t* salt, uint32_t ssrc, uint32_t index, uint8_t* i
   for (size_t i = 0; i < AeadSrtpContext::kSaltBytes; ++i) iv[i] ^= salt[i];
 }
 
-// Encrypts `text` in place and writes the tag. The AAD is `aad` followed by
-// `aad_tail` (SRTCP puts the ESRTCP word after the packet's first bytes).
-bool seal(EVP_CIPHER_CTX* cipher, const uint8_t* iv, ByteView aad, ByteView aad_tail, uint8_t* text,
-          size_t text_bytes, uint8_t* tag) {
-  int written = 0;
-  if (EVP_CipherInit_ex(cipher, nullptr, nullptr, nullptr, iv, 1) != 1) return false;
-  if (EVP_CipherUpdate(cipher, nullptr, &written, aad.data(), static_cast<int>(aad.size())) != 1) return false;
-  if (!aad_tail.empty() &&
-      EVP_CipherUpdate(cipher, nullptr, &written, aad_tail.data(), static_cast<int>(aad_tail.size())) != 1) {
-    return false;
+SrtpResult to_srtp_result(AesGcm::OpenResult result) {
+  switch (result) {
+    case AesGcm::OpenResult::ok: return SrtpResult::ok;
+    case AesGcm::OpenResult::auth_failed: return SrtpResult::auth_failed;
+    case AesGcm::OpenResult::failed: return SrtpResult::other;
   }
-  if (text_bytes > 0 && EVP_CipherUpdate(cipher, text, &written, text, static_cast<int>(text_bytes)) != 1) {
-    return false;
-  }
-  // GCM writes nothing at the end; the pointer only has to be valid.
-  uint8_t unused[16];
-  if (EVP_CipherFinal_ex(cipher, unused, &written) != 1) return false;
-  return EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(AeadSrtpContext::kTagBytes), tag) == 1;
-}
-
-// Decrypts `text` in place and checks the tag. On auth_failed the text has
-// been overwritten with garbage.
-SrtpResult open(EVP_CIPHER_CTX* cipher, const uint8_t* iv, ByteView aad, ByteView aad_tail, uint8_t* text,
-                size_t text_bytes, const uint8_t* tag) {
-  int written = 0;
-  if (EVP_CipherInit_ex(cipher, nullptr, nullptr, nullptr, iv, 0) != 1) return SrtpResult::other;
-  if (EVP_CipherUpdate(cipher, nullptr, &written, aad.data(), static_cast<int>(aad.size())) != 1) {
-    return SrtpResult::other;
-  }
-  if (!aad_tail.empty() &&
-      EVP_CipherUpdate(cipher, nullptr, &written, aad_tail.data(), static_cast<int>(aad_tail.size())) != 1) {
-    return SrtpResult::other;
-  }
-  if (text_bytes > 0 && EVP_CipherUpdate(cipher, text, &written, text, static_cast<int>(text_bytes)) != 1) {
-    return SrtpResult::other;
-  }
-  // OpenSSL copies the tag; it does not write through this pointer.
-  if (EVP_CIPHER_CTX_ctrl(cipher, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(AeadSrtpContext::kTagBytes),
-                          const_cast<uint8_t*>(tag)) != 1) {
-    return SrtpResult::other;
-  }
-  uint8_t unused[16];
-  return EVP_CipherFinal_ex(cipher, unused, &written) == 1 ? SrtpResult::ok : SrtpResult::auth_failed;
+  return SrtpResult::other;
 }
 
 // RFC 3711 section 3.3.1 (Appendix A): the rollover counter of the packet
@@ -226,9 +193,7 @@ std::unique_ptr<AeadSrtpContext> AeadSrtpContext::create_with_session_keys(SrtpP
 AeadSrtpContext::AeadSrtpContext(bool allow_repeated_protect) : allow_repeated_protect_(allow_repeated_protect) {}
 
 AeadSrtpContext::~AeadSrtpContext() {
-  // EVP_CIPHER_CTX_free wipes the key schedule.
-  EVP_CIPHER_CTX_free(rtp_cipher_);
-  EVP_CIPHER_CTX_free(rtcp_cipher_);
+  // The AesGcm destructors wipe the key schedules.
   OPENSSL_cleanse(rtp_salt_, sizeof rtp_salt_);
   OPENSSL_cleanse(rtcp_salt_, sizeof rtcp_salt_);
 }
@@ -248,34 +213,48 @@ bool AeadSrtpContext::initialize(SrtpProfile profile, ByteView rtp_key, ByteView
     return fail("invalid session key or salt length for " + std::string(to_string(profile)));
   }
 
-  const EVP_CIPHER* cipher = key_bytes == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
-  rtp_cipher_ = EVP_CIPHER_CTX_new();
-  rtcp_cipher_ = EVP_CIPHER_CTX_new();
-  if (rtp_cipher_ == nullptr || rtcp_cipher_ == nullptr ||
-      EVP_CipherInit_ex(rtp_cipher_, cipher, nullptr, rtp_key.data(), nullptr, 1) != 1 ||
-      EVP_CipherInit_ex(rtcp_cipher_, cipher, nullptr, rtcp_key.data(), nullptr, 1) != 1) {
-    return fail("OpenSSL AES-GCM context initialization failed");
-  }
+  rtp_cipher_ = AesGcm::create(rtp_key, error);
+  if (rtp_cipher_ == nullptr) return false;
+  rtcp_cipher_ = AesGcm::create(rtcp_key, error);
+  if (rtcp_cipher_ == nullptr) return false;
   std::memcpy(rtp_salt_, rtp_salt.data(), kSaltBytes);
   std::memcpy(rtcp_salt_, rtcp_salt.data(), kSaltBytes);
   return true;
 }
 
+AeadSrtpContext::Stream* AeadSrtpContext::find_inline_stream(uint32_t ssrc) {
+  for (size_t i = 0; i < inline_count_; ++i) {
+    if (inline_ssrcs_[i] == ssrc) return &inline_streams_[i];
+  }
+  return nullptr;
+}
+
 AeadSrtpContext::Stream* AeadSrtpContext::find_stream(uint32_t ssrc) {
   if (last_stream_ != nullptr && last_ssrc_ == ssrc) return last_stream_;
-  const auto found = streams_.find(ssrc);
-  if (found == streams_.end()) return nullptr;
+  Stream* stream = find_inline_stream(ssrc);
+  if (stream == nullptr && !overflow_streams_.empty()) {
+    const auto found = overflow_streams_.find(ssrc);
+    if (found != overflow_streams_.end()) stream = &found->second;
+  }
+  if (stream == nullptr) return nullptr;
   last_ssrc_ = ssrc;
-  last_stream_ = &found->second;
-  return last_stream_;
+  last_stream_ = stream;
+  return stream;
 }
 
 AeadSrtpContext::Stream& AeadSrtpContext::find_or_add_stream(uint32_t ssrc) {
   if (Stream* stream = find_stream(ssrc)) return *stream;
-  Stream& added = streams_[ssrc];
+  Stream* added = nullptr;
+  if (inline_count_ < kInlineStreams) {
+    inline_ssrcs_[inline_count_] = ssrc;
+    added = &inline_streams_[inline_count_];
+    ++inline_count_;
+  } else {
+    added = &overflow_streams_[ssrc];
+  }
   last_ssrc_ = ssrc;
-  last_stream_ = &added;
-  return added;
+  last_stream_ = added;
+  return *added;
 }
 
 void AeadSrtpContext::set_next_srtcp_index(uint32_t ssrc, uint32_t index) {
@@ -307,8 +286,8 @@ SrtpResult AeadSrtpContext::protect_rtp(uint8_t* data, size_t& length, size_t ca
 
   uint8_t iv[kSaltBytes];
   make_rtp_iv(rtp_salt_, ssrc, index, iv);
-  if (!seal(rtp_cipher_, iv, ByteView(data, header_bytes), {}, data + header_bytes, length - header_bytes,
-            data + length)) {
+  if (!rtp_cipher_->seal(iv, ByteView(data, header_bytes), {}, data + header_bytes, length - header_bytes,
+                         data + length)) {
     return SrtpResult::other;
   }
 
@@ -326,8 +305,8 @@ SrtpResult AeadSrtpContext::decrypt_rtp(uint8_t* data, size_t length, size_t hea
   uint8_t iv[kSaltBytes];
   make_rtp_iv(rtp_salt_, ssrc, index, iv);
   const size_t payload_bytes = length - kTagBytes - header_bytes;
-  return open(rtp_cipher_, iv, ByteView(data, header_bytes), {}, data + header_bytes, payload_bytes,
-              data + length - kTagBytes);
+  return to_srtp_result(rtp_cipher_->open(iv, ByteView(data, header_bytes), {}, data + header_bytes, payload_bytes,
+                                          data + length - kTagBytes));
 }
 
 SrtpResult AeadSrtpContext::unprotect_rtp(uint8_t* data, size_t& length) {
@@ -399,8 +378,8 @@ SrtpResult AeadSrtpContext::protect_rtcp(uint8_t* data, size_t& length, size_t c
   store_be32(esrtcp_word, kSrtcpEncryptedFlag | index);
   uint8_t iv[kSaltBytes];
   make_rtcp_iv(rtcp_salt_, ssrc, index, iv);
-  if (!seal(rtcp_cipher_, iv, ByteView(data, kRtcpFixedHeaderBytes), ByteView(esrtcp_word, sizeof esrtcp_word),
-            data + kRtcpFixedHeaderBytes, length - kRtcpFixedHeaderBytes, data + length)) {
+  if (!rtcp_cipher_->seal(iv, ByteView(data, kRtcpFixedHeaderBytes), ByteView(esrtcp_word, sizeof esrtcp_word),
+                          data + kRtcpFixedHeaderBytes, length - kRtcpFixedHeaderBytes, data + length)) {
     return SrtpResult::other;
   }
   std::memcpy(data + length + kTagBytes, esrtcp_word, sizeof esrtcp_word);
@@ -434,8 +413,8 @@ SrtpResult AeadSrtpContext::unprotect_rtcp(uint8_t* data, size_t& length) {
   const size_t cipher_bytes = encrypted ? rtcp_bytes - kRtcpFixedHeaderBytes : 0;
   uint8_t iv[kSaltBytes];
   make_rtcp_iv(rtcp_salt_, ssrc, index, iv);
-  const SrtpResult result = open(rtcp_cipher_, iv, aad, ByteView(esrtcp_word, kSrtcpIndexBytes),
-                                 data + kRtcpFixedHeaderBytes, cipher_bytes, tag);
+  const SrtpResult result = to_srtp_result(rtcp_cipher_->open(iv, aad, ByteView(esrtcp_word, kSrtcpIndexBytes),
+                                                              data + kRtcpFixedHeaderBytes, cipher_bytes, tag));
   if (result != SrtpResult::ok) return result;
 
   if (stream == nullptr) stream = &find_or_add_stream(ssrc);

@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "relay/base/bytes.h"
+#include "relay/crypto/aes_gcm.h"
 #include "relay/crypto/srtp_session.h"
-
-struct evp_cipher_ctx_st;
 
 namespace sightline::crypto {
 
@@ -120,16 +119,27 @@ class AeadSrtpContext {
   Stream& find_or_add_stream(uint32_t ssrc);
   SrtpResult decrypt_rtp(uint8_t* data, size_t length, size_t header_bytes, uint32_t ssrc, uint64_t index);
 
+  // Streams by SSRC. A transport carries a handful of SSRCs (audio, video,
+  // RTX, simulcast layers), so the first kInlineStreams live in the context
+  // itself and are found by a scan over inline_ssrcs_, which shares cache
+  // lines with the keys and salts that every packet reads. Further SSRCs go
+  // to overflow_streams_. Streams never move and are never removed.
+  static constexpr size_t kInlineStreams = 8;
+
+  Stream* find_inline_stream(uint32_t ssrc);
+
   const bool allow_repeated_protect_;
-  evp_cipher_ctx_st* rtp_cipher_ = nullptr;
-  evp_cipher_ctx_st* rtcp_cipher_ = nullptr;
+  std::unique_ptr<AesGcm> rtp_cipher_;
+  std::unique_ptr<AesGcm> rtcp_cipher_;
   uint8_t rtp_salt_[kSaltBytes] = {};
   uint8_t rtcp_salt_[kSaltBytes] = {};
-  // Node-based, so a Stream's address stays valid while others are added;
-  // streams are never removed.
-  std::unordered_map<uint32_t, Stream> streams_;
   uint32_t last_ssrc_ = 0;
   Stream* last_stream_ = nullptr;
+  size_t inline_count_ = 0;
+  uint32_t inline_ssrcs_[kInlineStreams] = {};
+  Stream inline_streams_[kInlineStreams];
+  // Node-based, so a Stream's address stays valid while others are added.
+  std::unordered_map<uint32_t, Stream> overflow_streams_;
   // Copy of a new SSRC's first packet, to try it again with rollover counter 1.
   std::vector<uint8_t> first_packet_copy_;
 };

@@ -112,6 +112,12 @@ class IceLiteAgent {
   // and then moves the state to failed. Before the first valid request there
   // is no consent to expire, so it returns false.
   bool consent_expired(TimePoint now);
+  // The time consent expires unless authenticated traffic comes first;
+  // nullopt before the first valid request.
+  std::optional<TimePoint> consent_deadline() const {
+    if (!last_consent_) return std::nullopt;
+    return *last_consent_ + milliseconds(kConsentTimeoutMs);
+  }
 
   std::optional<PacketPath> selected_path() const { return selected_path_; }
   // Forgets the selected path when it is `path` (a TCP connection that

@@ -241,6 +241,64 @@ TEST(AeadSrtpContext, WrongSessionKeyLengthRejected) {
   EXPECT_NE(error.find("only the AEAD profiles"), std::string::npos) << error;
 }
 
+// A plain RTP packet of `ssrc` with a 12-byte header and 100 bytes of
+// payload, with room for the tag.
+std::vector<uint8_t> rtp_packet(uint32_t ssrc, uint16_t sequence_number) {
+  std::vector<uint8_t> packet(12 + 100 + AeadSrtpContext::kTagBytes, 0x5A);
+  packet[0] = 0x80;
+  packet[1] = 96;
+  packet[2] = static_cast<uint8_t>(sequence_number >> 8);
+  packet[3] = static_cast<uint8_t>(sequence_number);
+  for (int i = 0; i < 4; ++i) packet[4 + i] = 0;
+  for (int i = 0; i < 4; ++i) packet[8 + i] = static_cast<uint8_t>(ssrc >> (24 - 8 * i));
+  return packet;
+}
+
+TEST(AeadSrtpContext, ManySsrcsKeepTheirOwnState) {
+  // More SSRCs than the context keeps inline, sent interleaved, so that
+  // lookups go through the inline table, the overflow table and the
+  // last-hit cache. Each SSRC wraps its sequence number on its own.
+  constexpr uint32_t kSsrcs = 40;
+  const std::vector<uint8_t> key_and_salt(16 + AeadSrtpContext::kSaltBytes, 0x42);
+  std::string error;
+  auto sender = AeadSrtpContext::create(SrtpProfile::aead_aes_128_gcm, key_and_salt, false, &error);
+  ASSERT_NE(sender, nullptr) << error;
+  auto receiver = AeadSrtpContext::create(SrtpProfile::aead_aes_128_gcm, key_and_salt, false, &error);
+  ASSERT_NE(receiver, nullptr) << error;
+
+  auto ssrc_of = [](uint32_t i) { return 0x10000000u + i * 7919u; };
+  // SSRC i starts i packets before its sequence number wraps.
+  auto sequence_of = [](uint32_t i, uint32_t round) { return static_cast<uint16_t>(0x10000u - i + round); };
+  std::vector<std::vector<uint8_t>> first_round(kSsrcs);
+  for (uint32_t round = 0; round < 2 * kSsrcs; ++round) {
+    for (uint32_t i = 0; i < kSsrcs; ++i) {
+      std::vector<uint8_t> packet = rtp_packet(ssrc_of(i), sequence_of(i, round));
+      size_t length = packet.size() - AeadSrtpContext::kTagBytes;
+      ASSERT_EQ(sender->protect_rtp(packet.data(), length, packet.size()), SrtpResult::ok)
+          << "SSRC " << i << ", round " << round;
+      if (round == 0) first_round[i] = packet;
+      ASSERT_EQ(receiver->unprotect_rtp(packet.data(), length), SrtpResult::ok) << "SSRC " << i << ", round " << round;
+      std::vector<uint8_t> expected = rtp_packet(ssrc_of(i), sequence_of(i, round));
+      expected.resize(length);
+      packet.resize(length);
+      EXPECT_EQ(packet, expected) << "SSRC " << i << ", round " << round;
+    }
+  }
+
+  // Each SSRC's replay window caught its own first packet, inline or not.
+  for (uint32_t i = 0; i < kSsrcs; ++i) {
+    std::vector<uint8_t> replayed = first_round[i];
+    size_t length = replayed.size();
+    EXPECT_EQ(receiver->unprotect_rtp(replayed.data(), length), SrtpResult::replay_duplicate) << "SSRC " << i;
+  }
+
+  // A new SSRC after all of them still starts its own stream.
+  std::vector<uint8_t> packet = rtp_packet(0xFEEDF00D, 7);
+  size_t length = packet.size() - AeadSrtpContext::kTagBytes;
+  ASSERT_EQ(sender->protect_rtp(packet.data(), length, packet.size()), SrtpResult::ok);
+  EXPECT_EQ(receiver->unprotect_rtp(packet.data(), length), SrtpResult::ok);
+}
+
 TEST(ReplayWindow, FirstPacketThenDuplicate) {
   ReplayWindow window;
   EXPECT_EQ(window.check(1000), SrtpResult::ok);

@@ -184,6 +184,21 @@ TEST_F(IceLiteAgentTest, AuthenticatedTrafficRefreshesConsent) {
   EXPECT_TRUE(agent_.consent_expired(start_ + milliseconds(50100)));
 }
 
+TEST_F(IceLiteAgentTest, ConsentDeadlineFollowsTraffic) {
+  EXPECT_FALSE(agent_.consent_deadline().has_value());
+  Request request;
+  request.use_candidate = true;
+  handle(request, peer_, start_);
+  ASSERT_TRUE(agent_.consent_deadline().has_value());
+  EXPECT_EQ(*agent_.consent_deadline(), start_ + seconds(30));
+
+  agent_.on_authenticated_traffic(start_ + seconds(20));
+  ASSERT_TRUE(agent_.consent_deadline().has_value());
+  EXPECT_EQ(*agent_.consent_deadline(), start_ + seconds(50));
+  EXPECT_FALSE(agent_.consent_expired(*agent_.consent_deadline() - milliseconds(1)));
+  EXPECT_TRUE(agent_.consent_expired(*agent_.consent_deadline()));
+}
+
 TEST_F(IceLiteAgentTest, IceRestartRejectsOldUsername) {
   Request request;
   request.use_candidate = true;
