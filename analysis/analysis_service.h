@@ -27,8 +27,12 @@ struct AnalysisConfig {
   // tests use to step the pipeline deterministically.
   int threads = 1;
   // Sampled frames waiting for the detectors, per thread. A frame due for
-  // analysis while the queue is full is dropped and counted.
-  size_t queue_depth = 2;
+  // analysis while the queue is full is dropped and counted. One run takes
+  // 40 to 110 ms and samples of several tracks arrive within it, so a
+  // shallow queue drops samples on a core that is far from busy. A sample
+  // with a triggered run (RunReason::triggered) waits only behind other such
+  // samples.
+  size_t queue_depth = 8;
   size_t max_tracks = 128;
   // Packets buffered per track between the media worker and its analysis
   // thread: about 4 s of a 320x180 layer at 15 fps, or a 640x360 keyframe

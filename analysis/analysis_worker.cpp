@@ -201,17 +201,19 @@ void AnalysisWorker::sample(Track& track, int64_t media_time_ms) {
     case SampleDecision::analyse:
       break;
   }
-  const uint32_t detectors = track.sampler.due_detectors(media_time_ms, track.alerts.active_kinds(), thumbnail);
+  uint32_t routine = 0;
+  const uint32_t detectors =
+      track.sampler.due_detectors(media_time_ms, track.alerts.active_kinds(), thumbnail, &routine);
   if (detectors == 0) {
     track.counters.frames_not_due.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!enqueue(track, media_time_ms, detectors)) return;
+  if (!enqueue(track, media_time_ms, detectors, routine)) return;
   track.sampler.note_detectors_run(detectors, media_time_ms, thumbnail);
   if (track.sampler.motion_run()) track.counters.motion_runs.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detectors) {
+bool AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detectors, uint32_t routine) {
   int buffer = queue_size_ < queue_.size() ? pool_.acquire() : -1;
   FrameView stored;
   if (buffer >= 0) stored = pool_.store(buffer, view_of(decoded_));
@@ -222,13 +224,25 @@ bool AnalysisWorker::enqueue(Track& track, int64_t media_time_ms, uint32_t detec
     return false;
   }
 
-  Job& job = queue_[(queue_head_ + queue_size_) % queue_.size()];
+  Job job;
   job.slot = track.slot_index;
   job.generation = track.generation;
   job.buffer = buffer;
   job.frame = stored;
   job.media_time_ms = media_time_ms;
   job.detectors = detectors;
+  job.routine = routine;
+  // A job with a triggered run goes ahead of the routine-only jobs, so a
+  // burst or a suspicion being confirmed does not wait behind periodic runs.
+  const auto at = [this](size_t position) -> Job& { return queue_[(queue_head_ + position) % queue_.size()]; };
+  size_t position = queue_size_;
+  if (job.routine != job.detectors) {
+    while (position > 0 && at(position - 1).routine == at(position - 1).detectors) {
+      at(position) = at(position - 1);
+      --position;
+    }
+  }
+  at(position) = job;
   ++queue_size_;
   return true;
 }
@@ -245,7 +259,8 @@ void AnalysisWorker::run_job(const Job& job) {
     const auto kind = static_cast<size_t>(detector.kind());
     if ((job.detectors & (1U << kind)) == 0) continue;
     const uint64_t start_ns = thread_cpu_ns();
-    const Detection detection = detector.detect_on_track(job.frame, track->detector_states[i].get());
+    const RunReason reason = (job.routine & (1U << kind)) != 0 ? RunReason::routine : RunReason::triggered;
+    const Detection detection = detector.detect_on_track(job.frame, track->detector_states[i].get(), reason);
     track->counters.detector_ns[kind].fetch_add(thread_cpu_ns() - start_ns, std::memory_order_relaxed);
     track->counters.detector_runs[kind].fetch_add(1, std::memory_order_relaxed);
     if (detection.score >= config_.smoother.thresholds.for_kind(detection.kind)) {

@@ -20,7 +20,7 @@
 namespace sightline::analysis {
 
 struct AnalysisWorkerConfig {
-  size_t queue_depth = 2;
+  size_t queue_depth = 8;
   int max_width = 1280;
   int max_height = 720;
   FrameSamplerConfig sampler;
@@ -58,8 +58,10 @@ class AnalysisWorker {
     int buffer = -1;
     FrameView frame;
     int64_t media_time_ms = 0;
-    // The detectors to run, a bit (1 << kind) per DetectionKind.
+    // The detectors to run, a bit (1 << kind) per DetectionKind, and those
+    // of them whose run is routine (RunReason::routine).
     uint32_t detectors = 0;
+    uint32_t routine = 0;
   };
 
   bool drain_track(size_t slot_index, TrackSlot& slot, TimePoint now);
@@ -67,7 +69,7 @@ class AnalysisWorker {
   void on_frame(Track& track, ByteView bytes, bool keyframe, uint32_t rtp_timestamp);
   void sample(Track& track, int64_t media_time_ms);
   // Copies the decoded frame into the queue; false when it was dropped.
-  bool enqueue(Track& track, int64_t media_time_ms, uint32_t detectors);
+  bool enqueue(Track& track, int64_t media_time_ms, uint32_t detectors, uint32_t routine);
   void run_job(const Job& job);
   void deliver(Track& track, Alert alert);
 
@@ -86,7 +88,9 @@ class AnalysisWorker {
   // into caller memory.
   media::I420Frame decoded_;
   std::vector<std::unique_ptr<Track>> track_states_;  // By slot index.
-  std::vector<Job> queue_;  // A ring of queue_depth jobs.
+  // A ring of queue_depth jobs. Jobs with a triggered run come before jobs
+  // whose runs are all routine, each group in arrival order.
+  std::vector<Job> queue_;
   size_t queue_head_ = 0;
   size_t queue_size_ = 0;
 };

@@ -49,6 +49,12 @@ struct FrameView {
   int height = 0;
 };
 
+// Why a detector runs on a sample. A routine run is due only because the
+// detector's interval passed on the track. A triggered run is the track's
+// first, or was requested by the scene (a motion burst, a scene onset, more
+// skin), by a suspicion being confirmed or by a raised alert.
+enum class RunReason : uint8_t { routine, triggered };
+
 // What a detector remembers about one track between its frames, e.g. where
 // the person sits, so that later frames cost less. Never pixels.
 class DetectorTrackState {
@@ -67,9 +73,11 @@ class Detector {
   // A new memory for one track, or nullptr for a detector that keeps none.
   virtual std::unique_ptr<DetectorTrackState> make_track_state() const { return nullptr; }
   // detect() for a frame of the track that `state` (from make_track_state(),
-  // or nullptr) belongs to.
-  virtual Detection detect_on_track(const FrameView& frame, DetectorTrackState* state) {
+  // or nullptr) belongs to. A detector may take a cheaper pass on a routine
+  // run, using what it remembers of the track.
+  virtual Detection detect_on_track(const FrameView& frame, DetectorTrackState* state, RunReason reason) {
     (void)state;
+    (void)reason;
     return detect(frame);
   }
 };

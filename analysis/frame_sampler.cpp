@@ -48,23 +48,28 @@ void FrameSampler::note_suspicion(DetectionKind kind, int64_t media_time_ms) {
   suspicion_until_ms_[static_cast<size_t>(kind)] = media_time_ms + config_.boost_duration_ms;
 }
 
-uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail) const {
-  uint32_t due = 0;
-  if (scene_onset_ || motion_run_) due |= 1U << static_cast<size_t>(DetectionKind::recording_device);
+uint32_t FrameSampler::due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail,
+                                     uint32_t* routine) const {
+  uint32_t triggered = 0;
+  if (scene_onset_ || motion_run_) triggered |= 1U << static_cast<size_t>(DetectionKind::recording_device);
   constexpr size_t kDress = static_cast<size_t>(DetectionKind::inappropriate_dress);
   if (config_.dress_skin_rise > 0 &&
       thumbnail.lower_skin_fraction - skin_at_last_dress_run_ >= config_.dress_skin_rise) {
-    due |= 1U << kDress;
+    triggered |= 1U << kDress;
   }
+  uint32_t interval_due = 0;
   for (size_t kind = 0; kind < kDetectionKinds; ++kind) {
     const std::optional<int64_t>& last_run = last_run_ms_[kind];
     const std::optional<int64_t>& suspicion_until = suspicion_until_ms_[kind];
     const bool confirming = (active & (1U << kind)) != 0 || (suspicion_until && media_time_ms < *suspicion_until);
-    if (!last_run || confirming || media_time_ms - *last_run >= config_.detector_interval_ms[kind]) {
-      due |= 1U << kind;
+    if (!last_run || confirming) {
+      triggered |= 1U << kind;
+    } else if (media_time_ms - *last_run >= config_.detector_interval_ms[kind]) {
+      interval_due |= 1U << kind;
     }
   }
-  return due;
+  if (routine != nullptr) *routine = interval_due & ~triggered;
+  return triggered | interval_due;
 }
 
 void FrameSampler::note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail) {

@@ -70,8 +70,10 @@ class FrameSampler {
 
   // Which detectors run on a frame that decide() chose to analyse, as a bit
   // mask over DetectionKind (bit 1 << kind). `active` has a bit set for each
-  // kind whose alert is raised.
-  uint32_t due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail) const;
+  // kind whose alert is raised. When `routine` is given, it gets the bits of
+  // the due detectors whose run is routine (RunReason::routine).
+  uint32_t due_detectors(int64_t media_time_ms, uint32_t active, const SceneThumbnail& thumbnail,
+                         uint32_t* routine = nullptr) const;
   // Records the detectors in `detectors` (a mask as above) as run at
   // media_time_ms on the frame of `thumbnail`.
   void note_detectors_run(uint32_t detectors, int64_t media_time_ms, const SceneThumbnail& thumbnail);

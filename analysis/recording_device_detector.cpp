@@ -184,16 +184,19 @@ std::unique_ptr<DetectorTrackState> RecordingDeviceDetector::make_track_state() 
   return std::make_unique<PersonMemory>();
 }
 
-Detection RecordingDeviceDetector::detect_on_track(const FrameView& frame, DetectorTrackState* state) {
+Detection RecordingDeviceDetector::detect_on_track(const FrameView& frame, DetectorTrackState* state,
+                                                  RunReason reason) {
   auto* memory = dynamic_cast<PersonMemory*>(state);
   const cv::Mat bgr = frame_to_bgr(frame);
-  const bool reuse = memory != nullptr && memory->person && options_.head_pass &&
+  const bool reuse = reason == RunReason::routine && memory != nullptr && memory->person && options_.head_pass &&
                      memory->frame_width == bgr.cols && memory->frame_height == bgr.rows &&
                      memory->runs_since_whole_frame + 1 < options_.full_pass_every;
   if (reuse) {
     ++memory->runs_since_whole_frame;
+    last_pass_ = Pass::head_only;
     return detect_head(bgr, *memory->person);
   }
+  last_pass_ = Pass::whole_frame;
   std::optional<cv::Rect2f> person;
   const Detection detection = detect_whole_frame(bgr, person);
   if (memory != nullptr) {

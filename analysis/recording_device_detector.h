@@ -28,15 +28,15 @@ struct RecordingDeviceOptions {
   // frame and NanoDet misses many at full-frame scale. Costs one more
   // inference, only when a person is present.
   bool head_pass = true;
-  // On a track, runs the whole frame pass only every this many runs, and in
-  // between only the head pass over the person found by the last whole
-  // frame pass, which halves the cost of those runs. A run whose last whole
-  // frame pass found no person, or whose frame size changed, is a whole
-  // frame pass. 1 (the default) runs both passes every time: at 2, the phone
-  // clip at 320x180 raised alerts on 6 of its 10 raises instead of 10,
-  // because the person moves between runs (measured with the upper-body
-  // crop this pass used before).
-  int full_pass_every = 1;
+  // Of a track's routine runs (RunReason::routine), every this many takes
+  // the whole frame pass. The others take only the head pass over the person
+  // found by the last whole frame pass, which halves their cost. Triggered
+  // runs always take the whole frame pass, and so does a run whose last
+  // whole frame pass found no person or whose frame size changed. 1 takes
+  // the whole frame pass on every run. Applied to triggered runs too, the
+  // head pass lost raises: at 2, the phone clip at 320x180 raised 6 of its
+  // 10 alerts, because the person moves between runs.
+  int full_pass_every = 3;
   // Runs BlazeFace on the whole frame when a raised phone candidate is found,
   // and scales each candidate's evidence by where it sits relative to the
   // nearest face (face_position_factor()). Loads blazeface.onnx.
@@ -54,11 +54,16 @@ class RecordingDeviceDetector final : public Detector {
   Detection detect(const FrameView& frame) override;
   Detection detect_bgr(const cv::Mat& bgr);
   std::unique_ptr<DetectorTrackState> make_track_state() const override;
-  Detection detect_on_track(const FrameView& frame, DetectorTrackState* state) override;
+  Detection detect_on_track(const FrameView& frame, DetectorTrackState* state, RunReason reason) override;
 
   // Phones seen in the last frame that were not raised (at the ear, on a
   // table, with no person): reported for debugging, never as a detection.
   int other_phones() const { return other_phones_; }
+
+  // The pass the last detect_on_track() took: both passes, or the head pass
+  // alone (see RecordingDeviceOptions::full_pass_every).
+  enum class Pass : uint8_t { whole_frame, head_only };
+  Pass last_pass() const { return last_pass_; }
 
  private:
   // Phones (in `bgr` pixels) found on the head and shoulders of `person`.
@@ -74,6 +79,7 @@ class RecordingDeviceDetector final : public Detector {
   std::unique_ptr<BlazeFace> blazeface_;
   RecordingDeviceOptions options_;
   int other_phones_ = 0;
+  Pass last_pass_ = Pass::whole_frame;
 };
 
 // Whether a phone box sits raised in front of a person box: inside it or

@@ -577,11 +577,15 @@ int main(int argc, char** argv) {
     if (f.busy_share > 0) by_cpu = static_cast<double>(count) / f.busy_share;
   }
 
-  // calls_held: the largest step without a dropped frame or packet (in
-  // media time nothing is dropped, so it is the last step run).
+  // tracks_held: the largest step without a dropped frame or packet (in
+  // media time nothing is dropped, so it is the last step run). The relay
+  // analyses the video of both the caller and the terminal of a call, so a
+  // supervised call is two tracks.
+  constexpr int kTracksPerCall = 2;
   std::ostringstream json;
-  json << "{\"calls_held\":" << held << ",\"calls_per_core_by_cpu\":" << static_cast<int>(by_cpu)
-       << ",\"command\":\"" << options.command << "\",\"clips\":[";
+  json << "{\"tracks_held\":" << held << ",\"tracks_per_core_by_cpu\":" << static_cast<int>(by_cpu)
+       << ",\"tracks_per_call\":" << kTracksPerCall << ",\"calls_held\":" << held / kTracksPerCall
+       << ",\"calls_per_core_by_cpu\":" << static_cast<int>(by_cpu / kTracksPerCall) << ",\"command\":\"" << options.command << "\",\"clips\":[";
   for (size_t i = 0; i < clips.size(); ++i) {
     json << (i ? "," : "") << "\"" << clips[i]->name << " " << clips[i]->width << "x" << clips[i]->height << "\"";
   }

@@ -256,16 +256,17 @@ BENCHMARK(BM_RecordingDeviceDetector)
     ->Args({kPhone, 1})
     ->Unit(benchmark::kMillisecond);
 
-// The recording device detector on a track: whole-frame passes every
-// full_pass_every runs and the head pass alone in between, so the time
-// per iteration is the average over a cycle. Args: clip, full_pass_every.
+// The recording device detector on a track, every run routine: whole-frame
+// passes every full_pass_every runs and the head pass alone in between, so
+// the time per iteration is the average over a cycle. Args: clip,
+// full_pass_every.
 void BM_RecordingDeviceOnTrack(benchmark::State& state) {
   run_on_frame(state, [&](const analysis::FrameView& frame) {
     analysis::RecordingDeviceOptions options;
     options.full_pass_every = static_cast<int>(state.range(1));
     analysis::RecordingDeviceDetector detector(models(), options);
     const auto memory = detector.make_track_state();
-    for (auto _ : state) benchmark::DoNotOptimize(detector.detect_on_track(frame, memory.get()).score);
+    for (auto _ : state) benchmark::DoNotOptimize(detector.detect_on_track(frame, memory.get(), analysis::RunReason::routine).score);
   });
 }
 BENCHMARK(BM_RecordingDeviceOnTrack)

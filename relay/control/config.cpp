@@ -105,10 +105,11 @@ void register_service_settings(Settings& settings) {
                       "swimwear and underwear and raises more false alerts.",
                       threshold_setting(analysis::kDressThreshold), 0, 1);
   settings.add_integer("analysis.full-pass-every",
-                       "The recording device detector looks at the whole frame every this many runs on a "
-                       "track, and between them only at the upper body of the person found last; 1 looks at "
-                       "the whole frame every run.",
-                       1, 1, 100);
+                       "Of the recording device detector's routine runs on a track (those only its interval "
+                       "asked for), every this many looks at the whole frame and the others only at the head "
+                       "and shoulders of the person found last; runs for a motion burst, a scene change or a "
+                       "suspicion always look at the whole frame. 1 looks at the whole frame every run.",
+                       3, 1, 100);
 }
 
 void register_relay_settings(Settings& settings) {

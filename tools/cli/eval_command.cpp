@@ -17,8 +17,8 @@ namespace sightline::cli {
 int run_eval(int argc, const char* const* argv) {
   control::Settings settings;
   settings.add_string("eval.images", "Folder of labelled images.", "");
-  settings.add_string("eval.manifest", "Manifest TSV (file, label, ...); default: IMAGES/MANIFEST.tsv.", "");
-  settings.add_string("eval.models", "Folder of imported ONNX models; default: $SIGHTLINE_MODELS_DIR or .cache/models.",
+  settings.add_string("eval.manifest", "Manifest TSV (file, label, ...); empty reads IMAGES/MANIFEST.tsv.", "");
+  settings.add_string("eval.models", "Folder of imported ONNX models; empty uses $SIGHTLINE_MODELS_DIR, or .cache/models.",
                       "");
   settings.add_integer("eval.input-size",
                        "NanoDet input size in pixels for both detectors: 320 or 416; 0 keeps each detector's "
@@ -26,7 +26,7 @@ int run_eval(int argc, const char* const* argv) {
                        0, 0, 416);
   settings.add_integer("eval.threads", "OpenCV threads for inference.", 1, 1, 64);
   settings.add_boolean("eval.json", "Print one JSON line per image and a summary line last.", false);
-  settings.add_string("eval.out", "File to write the report to; default: eval-report.txt.", "eval-report.txt");
+  settings.add_string("eval.out", "File to write the report to.", "eval-report.txt");
   settings.add_alias("images", "eval.images");
   settings.add_alias("manifest", "eval.manifest");
   settings.add_alias("models", "eval.models");

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "relay/base/log.h"
+#include "relay/control/config.h"
 #include "relay/control/settings.h"
 #include "tools/load/load_generator.h"
 
@@ -18,10 +19,15 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr std::string_view kUsage = "sightline load [--config FILE] [options]";
 
-// The clip the repository's setup script decompresses, if present.
+// The clip scripts/setup.sh prepares: under the current directory, or else
+// under the source tree the binary was built from (found as the models are).
 std::string default_clip() {
-  const std::filesystem::path decompressed = ".cache/media/foreman_cif_15fps.y4m";
-  return std::filesystem::exists(decompressed) ? decompressed.string() : std::string();
+  const std::filesystem::path relative = ".cache/media/foreman_cif_15fps.y4m";
+  if (std::filesystem::exists(relative)) return relative.string();
+  const std::string web_root = control::find_default_web_root();
+  if (web_root.empty()) return {};
+  const std::filesystem::path beside_source = std::filesystem::path(web_root).parent_path() / relative;
+  return std::filesystem::exists(beside_source) ? beside_source.string() : std::string();
 }
 
 void register_settings(control::Settings& settings) {
@@ -88,7 +94,9 @@ std::optional<int> apply_arguments(control::Settings& settings, int argc, const 
     return kExitOk;
   }
   if (!result.ok()) {
-    std::fprintf(stderr, "error: %s\nRun with --help for the options.\n", result.error.c_str());
+    // Some errors already point to --help.
+    const bool hinted = result.error.find("--help") != std::string::npos;
+    std::fprintf(stderr, "error: %s\n%s", result.error.c_str(), hinted ? "" : "Run with --help for the options.\n");
     return kExitUsage;
   }
   if (!result.positional.empty()) {

@@ -69,6 +69,8 @@ class LoadRun {
   bool start(std::string& error);
   bool add_calls(int count, std::string& error);
   std::optional<std::string> join_sightline(CallPair& pair, const std::string& call_id);
+  // Sends each Janus call's keepalives when they are due.
+  void keep_janus_sessions_alive();
   // Samples once a second for seconds; returns false when stopped early.
   bool run_for(int seconds);
   SecondSample take_sample();
@@ -178,6 +180,9 @@ bool LoadRun::add_calls(int count, std::string& error) {
     const std::string call_id = "load-" + std::to_string(index + 1);
     std::optional<std::string> join_error;
     if (options_.server == LoadServer::janus) {
+      // Joining many calls can outlast Janus's session timeout, so the calls
+      // already joined get their keepalives meanwhile.
+      keep_janus_sessions_alive();
       pair.janus = std::make_unique<JanusCall>();
       JanusCallParams params;
       params.host = relay_host_;
@@ -302,6 +307,13 @@ void LoadRun::report(const SecondSample& sample) {
   }
 }
 
+void LoadRun::keep_janus_sessions_alive() {
+  for (CallPair& pair : calls_) {
+    if (!pair.janus) continue;
+    if (auto failure = pair.janus->keep_alive(sightline::now())) warnings_.push_back(*failure);
+  }
+}
+
 bool LoadRun::run_for(int seconds) {
   TimePoint next = sightline::now() + kSampleInterval;
   for (int i = 0; i < seconds; ++i) {
@@ -310,10 +322,8 @@ bool LoadRun::run_for(int seconds) {
       std::this_thread::sleep_for(kWaitSlice);
     }
     next += kSampleInterval;
+    keep_janus_sessions_alive();
     for (CallPair& pair : calls_) {
-      if (pair.janus) {
-        if (auto failure = pair.janus->keep_alive(sightline::now())) warnings_.push_back(*failure);
-      }
       for (LoadParticipant* participant : {pair.terminal.get(), pair.caller.get()}) {
         if (auto ended = participant->poll_signalling()) {
           warnings_.push_back("a participant's call ended: " + *ended);

@@ -76,6 +76,14 @@ struct Script {
   milliseconds delay{0};
   std::atomic<int> calls{0};
   std::atomic<const uint8_t*> last_pixels{nullptr};
+  // Call id and reason of each run, in order; written only by a service
+  // without threads (AnalysisConfig::threads 0).
+  std::vector<std::pair<std::string, RunReason>> runs;
+};
+
+struct CallOfTrack final : DetectorTrackState {
+  explicit CallOfTrack(std::string id) : call(std::move(id)) {}
+  std::string call;
 };
 
 class ScriptedDetector final : public Detector {
@@ -91,6 +99,17 @@ class ScriptedDetector final : public Detector {
     detection.box = Box{0.4F, 0.3F, 0.1F, 0.2F};
     return detection;
   }
+  std::unique_ptr<DetectorTrackState> make_track_state() const override {
+    return std::make_unique<CallOfTrack>(next_call);
+  }
+  Detection detect_on_track(const FrameView& frame, DetectorTrackState* state, RunReason reason) override {
+    script_.runs.emplace_back(state != nullptr ? static_cast<CallOfTrack*>(state)->call : std::string(), reason);
+    return detect(frame);
+  }
+
+  // The call id the next track state is made for, set by the test before
+  // the worker first drains the track.
+  static inline std::string next_call;
 
  private:
   Script& script_;
@@ -247,6 +266,59 @@ TEST(AnalysisService, AlertsOncePerEventAndClears) {
   EXPECT_EQ(service->counters().alerts_cleared, 1U);
   // The suspicion raised the rate: more than one sample per second of media.
   EXPECT_GT(service->counters().frames_analysed, 10U);
+}
+
+TEST(AnalysisService, TriggeredRunsGoAheadOfRoutineOnes) {
+  Script script;
+  AlertLog alerts;
+  AnalysisConfig config = config_with(script, alerts, 0);
+  config.sampler.scene_change_threshold = 0;
+  config.sampler.motion_burst.ratio = 0;
+  config.sampler.detector_interval_ms.fill(1000);
+  std::string error;
+  auto service = AnalysisService::create(config, error);
+  ASSERT_NE(service, nullptr) << error;
+  const auto pad = [&](call::TapTrackHandle track) {
+    for (uint16_t s = 0; s < 8; ++s) service->on_rtp(track, {static_cast<uint16_t>(60000 + s), 0, false, {}});
+  };
+  // Two tracks have their first run (triggered: nothing to remember yet).
+  std::vector<call::TapTrackHandle> tracks;
+  std::vector<ForemanSender> senders(3);
+  TimePoint now{seconds(1)};
+  // The worker makes a track's detector state when it first drains the
+  // track, so each track is drained before the next one starts.
+  for (const char* id : {"call-a", "call-b"}) {
+    ScriptedDetector::next_call = id;
+    tracks.push_back(service->on_track_start(track_info(id), nullptr));
+    send(*service, tracks.back(), senders[tracks.size() - 1].next_frame());
+    service->run_pending(now);
+  }
+  ASSERT_EQ(script.runs.size(), 2U);
+  EXPECT_EQ(script.runs[0].second, RunReason::triggered);
+  EXPECT_EQ(script.runs[1].second, RunReason::triggered);
+  script.runs.clear();
+
+  // A second of media later their routine runs are due, and a third track
+  // starts; all three samples are queued before any of them runs.
+  for (size_t i = 0; i < 2; ++i) {
+    for (int frame = 0; frame < 16; ++frame) send(*service, tracks[i], senders[i].next_frame());
+    pad(tracks[i]);
+  }
+  ScriptedDetector::next_call = "call-c";
+  tracks.push_back(service->on_track_start(track_info("call-c"), nullptr));
+  send(*service, tracks.back(), senders[2].next_frame());
+  pad(tracks.back());
+  service->run_pending(now);
+
+  // The routine ones keep the order the worker drained their tracks in.
+  ASSERT_EQ(script.runs.size(), 3U);
+  EXPECT_EQ(script.runs[0], std::make_pair(std::string("call-c"), RunReason::triggered));
+  EXPECT_EQ(script.runs[1].second, RunReason::routine);
+  EXPECT_EQ(script.runs[2].second, RunReason::routine);
+  EXPECT_NE(script.runs[1].first, script.runs[2].first);
+  EXPECT_NE(script.runs[1].first, "call-c");
+  EXPECT_NE(script.runs[2].first, "call-c");
+  EXPECT_EQ(service->counters().frames_dropped, 0U);
 }
 
 TEST(AnalysisService, SlowDetectorDropsFramesNotPackets) {

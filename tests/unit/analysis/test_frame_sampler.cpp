@@ -245,6 +245,56 @@ TEST(DetectorCadence, ChangeAfterStillSceneRunsRecordingDevice) {
   EXPECT_EQ(sampler.due_detectors(3000, 0, still), 0U);
 }
 
+TEST(DetectorCadence, OnlyIntervalRunsAreRoutine) {
+  FrameSampler sampler(cadence(3000, 30000));
+  uint32_t routine = 0xff;
+  // A track's first run is triggered: there is nothing to remember yet.
+  ASSERT_EQ(sampler.decide(0, SceneThumbnail{}), SampleDecision::analyse);
+  ASSERT_EQ(sampler.due_detectors(0, 0, SceneThumbnail{}, &routine), kRecordingBit | kDressBit);
+  EXPECT_EQ(routine, 0U);
+  sampler.note_detectors_run(kRecordingBit | kDressBit, 0, SceneThumbnail{});
+
+  // The recording device's interval passed and nothing else asked for it.
+  ASSERT_EQ(sampler.decide(3000, SceneThumbnail{}), SampleDecision::analyse);
+  ASSERT_EQ(sampler.due_detectors(3000, 0, SceneThumbnail{}, &routine), kRecordingBit);
+  EXPECT_EQ(routine, kRecordingBit);
+  sampler.note_detectors_run(kRecordingBit, 3000, SceneThumbnail{});
+
+  // A suspicion being confirmed, or a raised alert, is not routine.
+  sampler.note_suspicion(DetectionKind::recording_device, 3000);
+  ASSERT_EQ(sampler.decide(3250, SceneThumbnail{}), SampleDecision::analyse);
+  ASSERT_EQ(sampler.due_detectors(3250, 0, SceneThumbnail{}, &routine), kRecordingBit);
+  EXPECT_EQ(routine, 0U);
+  ASSERT_EQ(sampler.due_detectors(40000, kRecordingBit, SceneThumbnail{}, &routine), kRecordingBit | kDressBit);
+  EXPECT_EQ(routine, kDressBit);
+
+  // More skin triggers the dress detector even when its interval passed too.
+  SceneThumbnail bare;
+  bare.lower_skin_fraction = 0.7f;
+  ASSERT_EQ(sampler.due_detectors(40000, kRecordingBit, bare, &routine), kRecordingBit | kDressBit);
+  EXPECT_EQ(routine, 0U);
+}
+
+TEST(DetectorCadence, RunForChangeAfterStillSceneIsTriggered) {
+  FrameSamplerConfig config;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 5000;
+  config.motion_burst.ratio = 0;
+  FrameSampler sampler(config);
+  TestFrame plain;
+  TestFrame with_phone;
+  with_phone.fill_rectangle(140, 60, 40, 60, 230);
+  const SceneThumbnail still = make_thumbnail(plain.view());
+  const SceneThumbnail raised = make_thumbnail(with_phone.view());
+  ASSERT_EQ(sampler.decide(0, still), SampleDecision::analyse);
+  sampler.note_detectors_run(sampler.due_detectors(0, 0, still), 0, still);
+  ASSERT_EQ(sampler.decide(1000, still), SampleDecision::skip_unchanged);
+  // The change comes after the interval, which alone would make it routine.
+  ASSERT_EQ(sampler.decide(6000, raised), SampleDecision::analyse);
+  uint32_t routine = 0xff;
+  ASSERT_EQ(sampler.due_detectors(6000, 0, raised, &routine) & kRecordingBit, kRecordingBit);
+  EXPECT_EQ(routine & kRecordingBit, 0U);
+}
+
 TEST(DetectorCadence, SkinRiseTriggerCanBeDisabled) {
   FrameSamplerConfig config = cadence(3000, 30000);
   config.dress_skin_rise = 0;

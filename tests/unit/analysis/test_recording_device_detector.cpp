@@ -171,6 +171,35 @@ class RecordingDeviceOnPhotos : public ::testing::Test {
   std::filesystem::path models_;
 };
 
+TEST_F(RecordingDeviceOnPhotos, OnlyRoutineRunsTakeTheHeadPassAlone) {
+  const cv::Mat image = cv::imread(
+      (std::filesystem::path(SIGHTLINE_SHARED_DIR) / "testdata" / "images" / "phone_held_up/held_dtp_demo_frame035.jpg")
+          .string(),
+      cv::IMREAD_COLOR);
+  ASSERT_FALSE(image.empty());
+  const I420Image frame(image);
+  RecordingDeviceOptions options;
+  options.full_pass_every = 3;
+  RecordingDeviceDetector detector(models_, options);
+  const auto memory = detector.make_track_state();
+  using Pass = RecordingDeviceDetector::Pass;
+  const auto pass_of = [&](RunReason reason) {
+    detector.detect_on_track(frame.view(), memory.get(), reason);
+    return detector.last_pass();
+  };
+  // The first run finds the person; two routine runs reuse the box, the
+  // third routine run looks at the whole frame again.
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::whole_frame);
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::head_only);
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::head_only);
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::whole_frame);
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::head_only);
+  // A triggered run (a burst, a suspicion) always looks at the whole frame.
+  EXPECT_EQ(pass_of(RunReason::triggered), Pass::whole_frame);
+  EXPECT_EQ(pass_of(RunReason::triggered), Pass::whole_frame);
+  EXPECT_EQ(pass_of(RunReason::routine), Pass::head_only);
+}
+
 TEST_F(RecordingDeviceOnPhotos, CameraAboveHeadIsRaised) {
   // A woman holding a small camera above her head: 1.6 times the score.
   const auto [without, with] = scores("phone_held_up/held_s40_taking_photos_084.jpg");
