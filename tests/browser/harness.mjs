@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, createWriteStream, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -121,6 +121,18 @@ export async function reportFailure(sides, prefix) {
   for (const side of sides) {
     console.error(`--- ${side.name} console ---\n${side.consoleLines.join('\n')}`);
     await side.page.screenshot({ path: path.join(env.artifactDir, `${prefix}-${side.name}-failure.png`) }).catch(() => {});
+  }
+}
+
+// Copies artifacts of a failed attempt beside themselves with a -failure
+// suffix (simulcast-relay.log to simulcast-relay-failure.log), so that the
+// suite's retry of the test does not overwrite them. Missing files are skipped.
+export function keepFailureArtifacts(names) {
+  for (const name of names) {
+    const source = path.join(env.artifactDir, name);
+    if (!existsSync(source)) continue;
+    const extension = path.extname(name);
+    copyFileSync(source, path.join(env.artifactDir, `${name.slice(0, name.length - extension.length)}-failure${extension}`));
   }
 }
 

@@ -12,7 +12,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { env, openBrowser, playwrightRequest, reportFailure, runCommand, sleep, startServe, VethNamespace } from './harness.mjs';
+import {
+  env, keepFailureArtifacts, openBrowser, playwrightRequest, reportFailure, runCommand, sleep, startServe, VethNamespace,
+} from './harness.mjs';
 
 const CALL_ID = 'simulcast-call';
 // Short, because a stall is measured between samples and so overstated by up
@@ -179,6 +181,7 @@ async function main() {
     ],
   });
   const sides = [];
+  let failed = false;
   try {
     const port = await serve.ready;
     const url = (role, extra) => {
@@ -266,11 +269,15 @@ async function main() {
       if (capped) liftCap();
     }
   } catch (error) {
+    failed = true;
     await reportFailure(sides, 'simulcast');
     throw error;
   } finally {
     for (const side of sides) await side.browser.close().catch(() => {});
     await serve.stop();
+    // A failed attempt's log and timeline show why the video froze; the
+    // suite runs the test once more, which would overwrite them.
+    if (failed) keepFailureArtifacts(['simulcast-relay.log', 'simulcast-summary.json']);
     network.delete();
     rmSync(workDir, { recursive: true, force: true });
   }
