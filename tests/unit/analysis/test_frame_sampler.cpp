@@ -219,22 +219,33 @@ TEST(DetectorCadence, SkinRiseRunsDressEarly) {
   EXPECT_EQ(sampler.due_detectors(7000, 0, bare), 0U);
 }
 
-TEST(DetectorCadence, ChangeAfterStillSceneRunsRecordingDevice) {
+// A sampler with a 5 s recording device interval that ran its first sample
+// on a still scene at 0 and skipped the next at 1000 ms as unchanged, and the
+// thumbnails of that scene and of the same scene with a phone in it.
+struct StillScene {
+  FrameSampler sampler;
+  SceneThumbnail still;
+  SceneThumbnail raised;
+};
+
+StillScene still_scene() {
   FrameSamplerConfig config;
   config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 5000;
   // The motion stage would also see the phone appear and add a follow-up
-  // run; this test is about the scene stage alone.
+  // run; these tests are about the scene stage alone.
   config.motion_burst.ratio = 0;
-  FrameSampler sampler(config);
   TestFrame plain;
   TestFrame with_phone;
   with_phone.fill_rectangle(140, 60, 40, 60, 230);
-  const SceneThumbnail still = make_thumbnail(plain.view());
-  const SceneThumbnail raised = make_thumbnail(with_phone.view());
+  StillScene scene{FrameSampler(config), make_thumbnail(plain.view()), make_thumbnail(with_phone.view())};
+  EXPECT_EQ(scene.sampler.decide(0, scene.still), SampleDecision::analyse);
+  scene.sampler.note_detectors_run(scene.sampler.due_detectors(0, 0, scene.still), 0, scene.still);
+  EXPECT_EQ(scene.sampler.decide(1000, scene.still), SampleDecision::skip_unchanged);
+  return scene;
+}
 
-  ASSERT_EQ(sampler.decide(0, still), SampleDecision::analyse);
-  sampler.note_detectors_run(sampler.due_detectors(0, 0, still), 0, still);
-  ASSERT_EQ(sampler.decide(1000, still), SampleDecision::skip_unchanged);
+TEST(DetectorCadence, ChangeAfterStillSceneRunsRecordingDevice) {
+  auto [sampler, still, raised] = still_scene();
   // The phone appears 2 s after the last run, before the 5 s interval.
   ASSERT_EQ(sampler.decide(2000, raised), SampleDecision::analyse);
   EXPECT_EQ(sampler.due_detectors(2000, 0, raised), kRecordingBit);
@@ -276,18 +287,7 @@ TEST(DetectorCadence, OnlyIntervalRunsAreRoutine) {
 }
 
 TEST(DetectorCadence, RunForChangeAfterStillSceneIsTriggered) {
-  FrameSamplerConfig config;
-  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 5000;
-  config.motion_burst.ratio = 0;
-  FrameSampler sampler(config);
-  TestFrame plain;
-  TestFrame with_phone;
-  with_phone.fill_rectangle(140, 60, 40, 60, 230);
-  const SceneThumbnail still = make_thumbnail(plain.view());
-  const SceneThumbnail raised = make_thumbnail(with_phone.view());
-  ASSERT_EQ(sampler.decide(0, still), SampleDecision::analyse);
-  sampler.note_detectors_run(sampler.due_detectors(0, 0, still), 0, still);
-  ASSERT_EQ(sampler.decide(1000, still), SampleDecision::skip_unchanged);
+  auto [sampler, still, raised] = still_scene();
   // The change comes after the interval, which alone would make it routine.
   ASSERT_EQ(sampler.decide(6000, raised), SampleDecision::analyse);
   uint32_t routine = 0xff;
