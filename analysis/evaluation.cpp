@@ -99,7 +99,8 @@ std::string EvaluationReport::to_text() const {
     const Counts& c = counts(kind);
     out << to_string(kind) << ": TP " << c.true_positives << " FP " << c.false_positives << " FN "
         << c.false_negatives << " TN " << c.true_negatives << " precision " << c.precision() << " recall "
-        << c.recall() << " false alarms " << c.false_alarm_rate() << "\n";
+        << c.recall() << " false alarm rate " << c.false_alarm_rate() << " (" << c.false_positives << " of "
+        << c.false_positives + c.true_negatives << " negatives)\n";
     for (const auto& [key, value] : by_label_) {
       if (key.first != kind) {
         continue;

@@ -56,6 +56,7 @@ constexpr int kFrameRate = 15;
 constexpr uint32_t kTicksPerFrame = media::kVp8TimestampHz / kFrameRate;
 
 struct Options {
+  bool help = false;
   std::vector<std::string> clips{"foreman", "phone"};
   int width = 0;  // 0 keeps each clip's own size.
   int height = 0;
@@ -358,7 +359,10 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
 double ms(uint64_t ns, uint64_t count) { return count == 0 ? 0.0 : static_cast<double>(ns) / 1e6 / static_cast<double>(count); }
 
 struct Figures {
-  double busy_share = 0;  // Analysis thread CPU per wall second.
+  // CPU seconds of the analysis stages (decoding, sampling, detectors) per
+  // second of the window: wall seconds in real time, media seconds in media
+  // time, so in both it is the share of one core the tracks need.
+  double busy_share = 0;
   double decode_ms = 0;   // Per decoded frame.
   double sample_ms = 0;   // Per decoded frame.
   double recording_ms = 0;
@@ -410,12 +414,32 @@ std::string step_json(const StepResult& step, const Figures& f) {
   return out.str();
 }
 
+constexpr const char* kUsage =
+    "usage: analysis_capacity [--clips foreman,phone] [--width W --height H] [--start N] [--step N] [--max N]\n"
+    "                         [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]\n"
+    "                         [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]\n"
+    "                         [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]\n"
+    "                         [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1]\n"
+    "                         [--queue-depth N] [--recording-device-threshold SCORE] [--dress-threshold SCORE]\n"
+    "                         [--smoothing-k K] [--smoothing-n N] [--alert-lines 0|1] [--motion-burst-ratio RATIO]\n"
+    "                         [--motion-burst-min-cells CELLS] [--motion-follow-up-ms MS] [--face-evidence 0|1]\n"
+    "\n"
+    "Feeds simulated supervised tracks (a clip is foreman, phone, or the path of a .y4m file) into\n"
+    "the analysis service with the real detectors, raising the track count from --start by --step\n"
+    "to --max, and prints a JSON line per step and a summary. Needs the imported models\n"
+    "($SIGHTLINE_MODELS_DIR, default .cache/models). bench/README.md, \"Supervised calls per\n"
+    "analysis core\", describes every field.\n";
+
 bool parse_options(int argc, char** argv, Options& options, std::string& error) {
   for (int i = 0; i < argc; ++i) options.command += (i ? " " : "") + std::string(argv[i]);
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
+    if (name == "--help" || name == "-h") {
+      options.help = true;
+      return true;
+    }
     if (i + 1 >= argc) {
-      error = "missing value after " + name;
+      error = "missing value after " + name + " (run with --help for the options)";
       return false;
     }
     const std::string value = argv[++i];
@@ -493,6 +517,10 @@ int main(int argc, char** argv) {
   if (!parse_options(argc, argv, options, error)) {
     std::fprintf(stderr, "analysis_capacity: %s\n", error.c_str());
     return 2;
+  }
+  if (options.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   log::set_level(log::Level::warn);
 

@@ -106,9 +106,11 @@ void register_service_settings(Settings& settings) {
                       threshold_setting(analysis::kDressThreshold), 0, 1);
   settings.add_integer("analysis.full-pass-every",
                        "Of the recording device detector's routine runs on a track (those only its interval "
-                       "asked for), every this many looks at the whole frame and the others only at the head "
-                       "and shoulders of the person found last; runs for a motion burst, a scene change or a "
-                       "suspicion always look at the whole frame. 1 looks at the whole frame every run.",
+                       "asked for), every this many looks at the whole frame, and the others only at the head "
+                       "and shoulders of the person found last. Triggered runs always look at the whole frame: "
+                       "a track's first run, a motion burst and its follow-up, the first change after a still "
+                       "scene, a suspicion being confirmed, and a raised alert. 1 looks at the whole frame every "
+                       "run.",
                        3, 1, 100);
 }
 

@@ -71,6 +71,9 @@ class LoadRun {
   std::optional<std::string> join_sightline(CallPair& pair, const std::string& call_id);
   // Sends each Janus call's keepalives when they are due.
   void keep_janus_sessions_alive();
+  // Starts the next sample now, so that the time add_calls() took (signalling,
+  // ICE and DTLS, and with Janus its HTTP requests) is in no sample.
+  void restart_sampling();
   // Samples once a second for seconds; returns false when stopped early.
   bool run_for(int seconds);
   SecondSample take_sample();
@@ -240,6 +243,16 @@ double LoadRun::relay_cpu_now() const {
   return 0;
 }
 
+void LoadRun::restart_sampling() {
+  MetricsSnapshot total;
+  for (const std::unique_ptr<EventLoop>& loop : loops_) total.add(loop->metrics().snapshot());
+  previous_ = total;
+  previous_relay_cpu_ = relay_cpu_now();
+  previous_loop_cpu_ = loop_cpu_now();
+  previous_generator_cpu_ =
+      options_.in_process ? previous_loop_cpu_ + thread_cpu_seconds(main_thread_id_).value_or(0) : own_cpu_seconds();
+}
+
 SecondSample LoadRun::take_sample() {
   MetricsSnapshot total;
   for (const std::unique_ptr<EventLoop>& loop : loops_) total.add(loop->metrics().snapshot());
@@ -395,7 +408,8 @@ nlohmann::json LoadRun::summary(const std::vector<StepResult>& steps) const {
       {"seconds", samples_.size()},
       {"calls", calls_.size()},
       {"relay", options_.in_process ? "in-process" : relay_host_ + ":" + std::to_string(relay_port_)},
-      {"workers", options_.in_process ? static_cast<int>(options_.workers) : 0},
+      // An external relay's worker count is not known here.
+      {"workers", options_.in_process ? nlohmann::json(options_.workers) : nlohmann::json(nullptr)},
       {"loops", loops_.size()},
       {"video", {{"width", media_->width}, {"height", media_->height}, {"frame_rate", media_->frame_rate},
                  {"bitrate_kbps", options_.video_bitrate_kbps}}},
@@ -449,11 +463,13 @@ std::optional<nlohmann::json> LoadRun::run(std::string& error) {
 
   if (options_.ramp_step <= 0) {
     if (!add_calls(options_.calls, error)) return std::nullopt;
+    restart_sampling();
     run_for(options_.seconds);
     steps.push_back(evaluate(judged_from(0, options_.seconds)));
   } else {
     while (static_cast<int>(calls_.size()) + options_.ramp_step <= options_.max_calls && !stop_requested()) {
       if (!add_calls(options_.ramp_step, error)) return std::nullopt;
+      restart_sampling();
       const size_t step_start = samples_.size();
       const bool completed = run_for(options_.step_seconds);
       steps.push_back(evaluate(judged_from(step_start, options_.step_seconds)));
