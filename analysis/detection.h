@@ -49,7 +49,7 @@ struct FrameView {
   int height = 0;
 };
 
-// Why a detector runs on a sample. A routine run is due only because the
+// The reason a detector runs on a sample. A routine run is due only because the
 // detector's interval passed on the track. A triggered run is the track's
 // first, or was requested by the scene (a motion burst, a scene onset, more
 // skin), by a suspicion being confirmed or by a raised alert.

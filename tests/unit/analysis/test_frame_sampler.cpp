@@ -219,8 +219,8 @@ TEST(DetectorCadence, SkinRiseRunsDressEarly) {
   EXPECT_EQ(sampler.due_detectors(7000, 0, bare), 0U);
 }
 
-// A sampler with a 5 s recording device interval that ran its first sample
-// on a still scene at 0 and skipped the next at 1000 ms as unchanged, and the
+// A sampler with a 5 s recording device interval. It ran its first sample on
+// a still scene at 0 and skipped the next, at 1000 ms, as unchanged. Also the
 // thumbnails of that scene and of the same scene with a phone in it.
 struct StillScene {
   FrameSampler sampler;

@@ -142,8 +142,7 @@ constexpr uint32_t kRecordingBit = 1U << static_cast<uint32_t>(DetectionKind::re
 
 // Runs the sampler over frames from `from` to `to` (15 fps frame numbers),
 // recording every due detector as run, and returns the media times of the
-// recording device runs; `routine`, when given, gets those of them that are
-// routine (RunReason::routine).
+// recording device runs. `routine`, when given, gets the routine ones.
 std::vector<int64_t> recording_runs(FrameSampler& sampler, int from, int to, int phone_from_frame,
                                     std::vector<int64_t>* routine = nullptr) {
   std::vector<int64_t> runs;

@@ -3,13 +3,13 @@
 // rejection of altered messages.
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "relay/crypto/aes_gcm.h"
+#include "tests/support/hex.h"
 
 namespace sightline::crypto {
 namespace {
@@ -17,22 +17,7 @@ namespace {
 using Path = AesGcm::Path;
 using OpenResult = AesGcm::OpenResult;
 
-std::vector<uint8_t> from_hex(std::string_view text) {
-  std::vector<uint8_t> bytes;
-  int high = -1;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    const int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-    if (high < 0) {
-      high = digit;
-    } else {
-      bytes.push_back(static_cast<uint8_t>(high * 16 + digit));
-      high = -1;
-    }
-  }
-  EXPECT_EQ(high, -1) << "odd number of hex digits in " << text;
-  return bytes;
-}
+using test::from_hex;
 
 const std::vector<uint8_t> kKey128 = from_hex("000102030405060708090a0b0c0d0e0f");
 const std::vector<uint8_t> kKey256 = from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");

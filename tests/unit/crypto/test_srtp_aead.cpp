@@ -3,33 +3,18 @@
 // derivation vector of RFC 3711 appendix B.3, and the replay window.
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "relay/crypto/srtp_aead.h"
+#include "tests/support/hex.h"
 
 namespace sightline::crypto {
 namespace {
 
-std::vector<uint8_t> from_hex(std::string_view text) {
-  std::vector<uint8_t> bytes;
-  int high = -1;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    const int digit = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
-    if (high < 0) {
-      high = digit;
-    } else {
-      bytes.push_back(static_cast<uint8_t>(high * 16 + digit));
-      high = -1;
-    }
-  }
-  EXPECT_EQ(high, -1) << "odd number of hex digits in " << text;
-  return bytes;
-}
+using test::from_hex;
 
 // RFC 7714 section 16: the 128-bit key is 00 01 ... 0f, the 256-bit key
 // 00 01 ... 1f, and the salt is the ASCII string "Quid pro quo". The
