@@ -24,6 +24,9 @@ constexpr milliseconds kRtcpReportInterval{1000};
 // because every subscriber that lost a frame requests one and one keyframe
 // serves them all.
 constexpr milliseconds kKeyframeRequestInterval{300};
+// Time before a resent packet is resent again, plus the path's queuing
+// delay. Chromium repeats a NACK every round trip (docs/simulcast.md).
+constexpr milliseconds kResendHold{100};
 // Retransmission slots per outbound video stream: about 1 s of 720p video.
 constexpr size_t kVideoCacheSlots = 512;
 constexpr size_t kMaxRtcpBytes = 1200;
@@ -383,8 +386,12 @@ void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> seq
   // next layer replaces it, and retransmissions would compete with that key
   // frame at the bottleneck.
   if (out == &video_out_ && layer_selector_.stopped()) return;
+  // A repeated request is answered only after the first copy had time to arrive.
+  const Duration hold = kResendHold + microseconds(std::max<int64_t>(0, estimator_.queuing_delay_us()));
   for (uint16_t sequence_number : sequence_numbers) {
-    const std::optional<ByteView> packet = out->cache->find(sequence_number, now);
+    const uint64_t held_before = out->cache->held_count();
+    const std::optional<ByteView> packet = out->cache->take_for_resend(sequence_number, now, hold);
+    if (out->cache->held_count() != held_before) counters_.retransmissions_held.add();
     if (!packet) continue;
     // The retransmission repeats the original packet byte for byte, its
     // transport-wide sequence number included. It is encrypted under the

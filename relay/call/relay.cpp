@@ -660,6 +660,8 @@ constexpr CounterMetric kCounterMetrics[] = {
     {"sightline_rtcp_packets_sent_total", "RTCP compound packets sent", &RelayCounters::rtcp_packets_out},
     {"sightline_retransmissions_sent_total", "RTP packets resent in answer to NACKs",
      &RelayCounters::retransmissions_sent},
+    {"sightline_retransmissions_held_total", "Repeated NACKs not answered because the packet was resent moments before",
+     &RelayCounters::retransmissions_held},
     {"sightline_keyframe_requests_forwarded_total", "PLI or FIR forwarded to publishers",
      &RelayCounters::keyframe_requests_forwarded},
     {"sightline_transport_feedback_sent_total", "Transport-wide congestion feedback packets sent to publishers",

@@ -62,6 +62,7 @@ struct RelayCounters {
   Counter rtcp_packets_in;
   Counter rtcp_packets_out;
   Counter retransmissions_sent;
+  Counter retransmissions_held;
   Counter nacks_received;
   Counter keyframe_requests_received;
   Counter keyframe_requests_forwarded;

@@ -49,18 +49,36 @@ void RetransmissionCache::store(ByteView packet, uint16_t seq, TimePoint now) {
   slot.seq = seq;
   slot.size = static_cast<uint16_t>(packet.size());
   slot.stored_at = now;
+  slot.resent_at.reset();
   std::copy(packet.begin(), packet.end(), storage_.begin() + static_cast<std::ptrdiff_t>(index * max_packet_size_));
 }
 
-std::optional<ByteView> RetransmissionCache::find(uint16_t seq, TimePoint now) const {
-  if (!has_newest_) return std::nullopt;
+const RetransmissionCache::Slot* RetransmissionCache::slot_for(uint16_t seq, TimePoint now) const {
+  if (!has_newest_) return nullptr;
   const int32_t age_in_packets = sequence_distance(seq, newest_seq_);
-  if (age_in_packets < 0 || age_in_packets >= static_cast<int32_t>(slots_.size())) return std::nullopt;
+  if (age_in_packets < 0 || age_in_packets >= static_cast<int32_t>(slots_.size())) return nullptr;
 
-  const size_t index = index_of(seq);
-  const Slot& slot = slots_[index];
-  if (!slot.used || slot.seq != seq || now - slot.stored_at > max_age_) return std::nullopt;
-  return ByteView(storage_.data() + index * max_packet_size_, slot.size);
+  const Slot& slot = slots_[index_of(seq)];
+  if (!slot.used || slot.seq != seq || now - slot.stored_at > max_age_) return nullptr;
+  return &slot;
+}
+
+std::optional<ByteView> RetransmissionCache::find(uint16_t seq, TimePoint now) const {
+  const Slot* slot = slot_for(seq, now);
+  if (slot == nullptr) return std::nullopt;
+  return ByteView(storage_.data() + index_of(seq) * max_packet_size_, slot->size);
+}
+
+std::optional<ByteView> RetransmissionCache::take_for_resend(uint16_t seq, TimePoint now, Duration hold) {
+  const Slot* found = slot_for(seq, now);
+  if (found == nullptr) return std::nullopt;
+  Slot& slot = slots_[index_of(seq)];
+  if (slot.resent_at && now - *slot.resent_at < hold) {
+    ++held_count_;
+    return std::nullopt;
+  }
+  slot.resent_at = now;
+  return ByteView(storage_.data() + index_of(seq) * max_packet_size_, slot.size);
 }
 
 void RetransmissionCache::reset() {

@@ -37,11 +37,19 @@ class RetransmissionCache {
   // valid until the next store() or reset().
   std::optional<ByteView> find(uint16_t seq, TimePoint now) const;
 
+  // Looks up a packet to resend, as find() does, but returns nothing (and
+  // counts it in held_count()) when it was resent less than `hold` ago. A
+  // receiver repeats its NACK every round trip, so a repeat often comes
+  // while the first copy still waits in the bottleneck's queue.
+  std::optional<ByteView> take_for_resend(uint16_t seq, TimePoint now, Duration hold);
+
   void reset();
 
   size_t capacity() const { return slots_.size(); }
   uint64_t oversize_count() const { return oversize_count_; }
   uint64_t reset_count() const { return reset_count_; }
+  // Requests that take_for_resend() held back.
+  uint64_t held_count() const { return held_count_; }
 
  private:
   struct Slot {
@@ -49,7 +57,12 @@ class RetransmissionCache {
     uint16_t seq = 0;
     uint16_t size = 0;
     TimePoint stored_at{};
+    // Time of the last resend, if the packet was resent.
+    std::optional<TimePoint> resent_at;
   };
+
+  // The slot holding `seq` within the window and max_age, or nullptr.
+  const Slot* slot_for(uint16_t seq, TimePoint now) const;
 
   size_t index_of(uint16_t seq) const { return seq & (slots_.size() - 1); }
 
@@ -61,6 +74,7 @@ class RetransmissionCache {
   uint16_t newest_seq_ = 0;
   uint64_t oversize_count_ = 0;
   uint64_t reset_count_ = 0;
+  uint64_t held_count_ = 0;
 };
 
 }  // namespace sightline::rtp

@@ -31,6 +31,7 @@ void SendSideEstimator::on_packet_sent(uint16_t transport_sequence, size_t bytes
   slot.send_us = to_us(now.time_since_epoch());
   slot.bytes = static_cast<uint32_t>(bytes);
   slot.reported = false;
+  slot.reported_lost = false;
 }
 
 void SendSideEstimator::on_packet_resent(uint16_t transport_sequence, TimePoint now) {
@@ -50,12 +51,23 @@ void SendSideEstimator::on_feedback(const TransportFeedback& feedback, TimePoint
     if (was_received) arrival_us += delta_us;
     const int64_t sequence = sent_unwrapper_.peek(transport_sequence);
     SentPacket& slot = sent_[static_cast<size_t>(sequence) % kHistory];
-    // Unknown packets (never sent, or too old to remember) and packets
-    // already reported by an earlier feedback are skipped.
-    if (slot.sequence != sequence || slot.reported) return;
+    // Unknown packets (never sent, or too old to remember) are skipped.
+    if (slot.sequence != sequence) return;
+    if (slot.reported) {
+      // A packet received after a report of its loss (a retransmission)
+      // used the path, so the delivery rate counts it. The loss and delay
+      // figures keep the first report.
+      if (was_received && slot.reported_lost) {
+        slot.reported_lost = false;
+        acknowledged_.add(slot.bytes, now);
+        record_arrival(arrival_us, slot.bytes);
+      }
+      return;
+    }
     slot.reported = true;
     const bool fresh = sequence > reaction_sequence_;
     if (!was_received) {
+      slot.reported_lost = true;
       ++counts.lost;
       if (fresh) ++counts.fresh_lost;
       return;

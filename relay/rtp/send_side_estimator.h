@@ -32,7 +32,10 @@ namespace sightline::rtp {
 //    rate and stops at 85% of it. Between 2% over the last second and 10%
 //    it holds.
 // The delivery rate is what the subscriber received over the last 250 ms of
-// its own arrival times. It counts only while the path is saturated (a
+// its own arrival times, retransmissions included: a packet first reported
+// lost and then received was resent (under the same transport-wide sequence
+// number) and took its share of the path. It counts only while the path is
+// saturated (a
 // queue of over kUnderuseDelay never emptied during the last feedback), when
 // it is the bottleneck's rate, not what the relay happened to send.
 // Growth needs no probing: the relay forwards whole layers, so the estimate
@@ -78,6 +81,8 @@ class SendSideEstimator {
     int64_t send_us = 0;
     uint32_t bytes = 0;
     bool reported = false;
+    // Reported lost, and not yet reported received since.
+    bool reported_lost = false;
   };
 
   // Arrival time and size of one acknowledged packet.

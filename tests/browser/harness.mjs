@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,10 @@ export const env = {
   sharedDir: requireEnv('SIGHTLINE_SHARED_DIR'),
   artifactDir: requireEnv('SIGHTLINE_ARTIFACT_DIR'),
 };
+
+// A single test run by name (ctest -R) finds no directory for its logs and
+// screenshots in a fresh build tree, so every test makes it.
+mkdirSync(env.artifactDir, { recursive: true });
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

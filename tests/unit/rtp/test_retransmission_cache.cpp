@@ -82,6 +82,33 @@ TEST(RetransmissionCache, StoresLatePacket) {
   EXPECT_FALSE(cache.find(9, now).has_value());
 }
 
+TEST(RetransmissionCache, HoldsRepeatedResends) {
+  RetransmissionCache cache(64);
+  const TimePoint start{};
+  const Duration hold = milliseconds(100);
+  cache.store(packet_for(7), 7, start);
+  cache.store(packet_for(8), 8, start);
+
+  // The first request is answered; its repeats within the hold are not.
+  const auto first = cache.take_for_resend(7, start + milliseconds(10), hold);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(load_be16(first->data() + 2), 7);
+  EXPECT_FALSE(cache.take_for_resend(7, start + milliseconds(40), hold).has_value());
+  EXPECT_FALSE(cache.take_for_resend(7, start + milliseconds(109), hold).has_value());
+  EXPECT_EQ(cache.held_count(), 2u);
+  // Another packet has its own hold, and find() is not held.
+  EXPECT_TRUE(cache.take_for_resend(8, start + milliseconds(40), hold).has_value());
+  EXPECT_TRUE(cache.find(7, start + milliseconds(50)).has_value());
+  // After the hold, the copy is taken to be lost too, and is sent again.
+  EXPECT_TRUE(cache.take_for_resend(7, start + milliseconds(110), hold).has_value());
+  EXPECT_FALSE(cache.take_for_resend(7, start + milliseconds(150), hold).has_value());
+
+  // A new packet in the slot starts without a hold.
+  cache.store(packet_for(7 + 64), 7 + 64, start + milliseconds(160));
+  EXPECT_TRUE(cache.take_for_resend(7 + 64, start + milliseconds(170), hold).has_value());
+  EXPECT_EQ(cache.held_count(), 3u);
+}
+
 TEST(RetransmissionCache, ResetEmpties) {
   RetransmissionCache cache(16);
   cache.store(packet_for(1), 1, TimePoint{});

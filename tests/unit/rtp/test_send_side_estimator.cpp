@@ -264,6 +264,56 @@ TEST(SendSideEstimator, RetransmissionTimedFromResend) {
   }
 }
 
+// A bottleneck that drops the original of every other packet: the
+// receiver reports those lost, the relay resends them, and the copies
+// arrive in between the originals. The receiver reports each copy in a
+// later feedback (Chromium moves its feedback window back for a packet it
+// reported missing). The path then carried every packet's bytes, so the
+// delivery rate must count the copies too; without them it reads half the
+// path's rate, and the estimate at a bottleneck falls far below it.
+TEST(SendSideEstimator, DeliveryRateCountsRetransmissions) {
+  for (const bool report_copies : {false, true}) {
+    SendSideEstimator estimator;
+    TransportFeedbackGenerator receiver;
+    TimePoint now = TimePoint{} + seconds(100);
+    uint16_t sequence = 1;
+    const auto send_feedback = [&](TransportFeedbackGenerator& from, TimePoint at) {
+      std::array<uint8_t, 1200> buffer{};
+      RtcpWriter writer{MutableByteView(buffer)};
+      ASSERT_GT(from.write_feedback(writer, 1, 2), 0u);
+      FeedbackRelay relay(estimator, at);
+      ASSERT_EQ(parse_rtcp_compound(writer.data(), relay), RtcpParseError::ok);
+    };
+
+    // 1000-byte packets every 5 ms, 1.6 Mbit/s; every other one lost for
+    // 250 ms, its copy arriving 2.5 ms after the next original.
+    TransportFeedbackGenerator copies;
+    for (int i = 1; i <= 50; ++i) {
+      estimator.on_packet_sent(sequence, 1000, now);
+      const TimePoint arrival = now + milliseconds(30);
+      if (i % 2 == 0) {
+        receiver.on_packet(sequence, arrival);
+      } else {
+        copies.on_packet(sequence, arrival + microseconds(7500));
+      }
+      ++sequence;
+      now += milliseconds(5);
+      if (i % 10 == 0) send_feedback(receiver, now + milliseconds(30));
+    }
+    if (report_copies) send_feedback(copies, now + milliseconds(40));
+
+    const double delivered = static_cast<double>(estimator.delivery_rate_bps());
+    if (report_copies) {
+      EXPECT_NEAR(delivered, 1'600'000.0, 160'000.0);
+    } else {
+      // The control: the originals alone are half of what crossed the path.
+      EXPECT_NEAR(delivered, 800'000.0, 80'000.0);
+    }
+    // The loss figure keeps the first report of each packet.
+    EXPECT_NEAR(estimator.loss_fraction(), 0.5, 0.05);
+  }
+}
+
 TEST(SendSideEstimator, IgnoresUnknownPackets) {
   SendSideEstimator estimator;
   TransportFeedbackGenerator receiver;
