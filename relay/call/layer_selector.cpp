@@ -1,5 +1,7 @@
 #include "relay/call/layer_selector.h"
 
+#include <algorithm>
+
 
 namespace sightline::call {
 
@@ -23,6 +25,7 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
   std::optional<Level> lowest;
   std::optional<Level> fitting;   // highest level within the estimate
   std::optional<Level> upgrade;   // highest level within the estimate by kUpMargin
+  std::optional<Level> upgrade_within_target;  // the same, within the target's spatial layer
   std::optional<uint64_t> target_bps;
   for (size_t spatial = 0; spatial < layers.size() && spatial < kMaxSimulcastLayers; ++spatial) {
     const LayerBitrate& layer = layers[spatial];
@@ -39,10 +42,26 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
         target_bps = level.bitrate_bps;
       }
       if (static_cast<double>(level.bitrate_bps) <= static_cast<double>(estimate_bps)) fitting = level;
-      if (static_cast<double>(level.bitrate_bps) * kUpMargin <= static_cast<double>(estimate_bps)) upgrade = level;
+      if (static_cast<double>(level.bitrate_bps) * kUpMargin <= static_cast<double>(estimate_bps)) {
+        upgrade = level;
+        if (target_spatial_ && spatial == *target_spatial_) upgrade_within_target = level;
+      }
     }
   }
   if (!lowest) return;  // the publisher sends no video
+
+  if (trial_since_) {
+    if (congested) {
+      ++failed_trials_;
+      const milliseconds backoff =
+          std::min(kMaxTrialBackoff, kTrialBackoff * (1 << std::min<uint32_t>(failed_trials_ - 1, 6)));
+      up_blocked_until_ = now + backoff;
+      trial_since_.reset();
+    } else if (now - *trial_since_ >= kTrialWindow) {
+      failed_trials_ = 0;
+      trial_since_.reset();
+    }
+  }
 
   const Level down = fitting.value_or(*lowest);
   if (!target_spatial_) {
@@ -73,14 +92,22 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
     return;
   }
   down_since_.reset();
-  const bool can_go_up = upgrade && !lower(*upgrade, *target_spatial_, target_temporal_) &&
-                         (upgrade->spatial != *target_spatial_ || upgrade->temporal != target_temporal_);
+  std::optional<Level> up = upgrade;
+  if (up && up->spatial > *target_spatial_ && up_blocked_until_ && now < *up_blocked_until_) {
+    // Backing off a failed trial: only the temporal layers of the current
+    // spatial layer may grow, which costs no key frame and is undone at once.
+    up = upgrade_within_target;
+  }
+  const bool can_go_up = up && !lower(*up, *target_spatial_, target_temporal_) &&
+                         (up->spatial != *target_spatial_ || up->temporal != target_temporal_);
   if (!can_go_up) {
     up_since_.reset();
     return;
   }
   if (!up_since_) up_since_ = now;
   if (now - *up_since_ < kUpHold) return;
+  if (up->spatial > *target_spatial_) trial_since_ = now;
+  upgrade = up;
   target_spatial_ = upgrade->spatial;
   target_temporal_ = upgrade->temporal;
   stop_on_switch_ = false;

@@ -51,6 +51,12 @@ class LayerSelector {
   // itself requests on a switch, raises a layer's measured bitrate for up
   // to a second, and must not send the subscriber straight back down.
   static constexpr milliseconds kDownHold{1500};
+  // Without probing, a spatial move up is a trial, failed if congestion
+  // follows within kTrialWindow. The next one then waits kTrialBackoff,
+  // doubled per further failure up to kMaxTrialBackoff (docs/simulcast.md).
+  static constexpr milliseconds kTrialWindow{2000};
+  static constexpr milliseconds kTrialBackoff{10000};
+  static constexpr milliseconds kMaxTrialBackoff{60000};
 
   // Picks the target from the estimate: down to the highest level that fits
   // (the lowest level when none fits), as kDownAtOnceShare and kDownHold
@@ -78,6 +84,8 @@ class LayerSelector {
   // The current layer is stopped until the pending key frame.
   bool stopped() const { return stopped_; }
   uint64_t switch_count() const { return switch_count_; }
+  // Spatial moves up that met congestion within kTrialWindow, in a row.
+  uint32_t failed_trials() const { return failed_trials_; }
 
  private:
   std::optional<size_t> current_spatial_;
@@ -87,6 +95,11 @@ class LayerSelector {
   std::optional<TimePoint> up_since_;
   std::optional<TimePoint> down_since_;
   uint64_t switch_count_ = 0;
+  // The last spatial move up, while it is within kTrialWindow.
+  std::optional<TimePoint> trial_since_;
+  uint32_t failed_trials_ = 0;
+  // No spatial move up before this time.
+  std::optional<TimePoint> up_blocked_until_;
   // The pending switch down was made under congestion, so the old layer stops.
   bool stop_on_switch_ = false;
   // No picture of the current layer is forwarded until a key frame: from a

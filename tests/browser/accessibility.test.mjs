@@ -251,6 +251,10 @@ async function main() {
     await waitForState(caller, 'otherLeft');
     assert.equal(await caller.page.locator('#remote-video').isVisible(), false,
       'the caller still shows the terminal\'s last frame after it left');
+    // The page that left shows how long the call lasted, not the slot's time left.
+    assert.equal(await terminal.page.locator('#remaining').isVisible(), false,
+      'the terminal still shows the time left in the slot after leaving the call');
+    assert.match(await terminal.page.locator('#elapsed').textContent(), /\S/);
 
     const centreId = await createCentre(baseURL);
     addUser(store, MANAGER, 'manager', centreId);

@@ -144,9 +144,28 @@ async function main() {
     assert.ok(results[0].frameWidth > 0 && results[0].frameWidth <= 176,
       `the caller should receive the terminal camera (QCIF), got frames ${results[0].frameWidth} wide`);
 
+    // The layers a simulcast caller lists for cameras of several sizes, as
+    // the page's own module computes them in Chromium. Chromium drops the top
+    // layers beyond two below 960x540 and sends one stream below 480x270, so
+    // listing more would lose the full-size layer.
+    const [caller, terminal] = sides;
+    const layerChoices = await caller.page.evaluate(async () => {
+      const { simulcastEncodings } = await import('/call/media_session.js');
+      const camera = (width, height) => ({ getSettings: () => ({ width, height }) });
+      const rids = (encodings) => encodings.map((encoding) => encoding.rid).join(',');
+      return {
+        hd: rids(simulcastEncodings(camera(1280, 720), 1)),
+        qhd: rids(simulcastEncodings(camera(960, 540), 1)),
+        vga: rids(simulcastEncodings(camera(640, 480), 1)),
+        small: rids(simulcastEncodings(camera(320, 240), 1)),
+        forced: rids(simulcastEncodings(camera(320, 240), 3)),
+        off: rids(simulcastEncodings(camera(1280, 720), 0)),
+      };
+    });
+    assert.deepEqual(layerChoices, { hd: 'q,h,f', qhd: 'q,h,f', vga: 'h,f', small: '', forced: 'q,h,f', off: '' });
+
     // The caller mutes and turns the camera off: the terminal's page shows a
     // note for each over the caller's video, and hides them when both are on.
-    const [caller, terminal] = sides;
     const remoteNotes = () => terminal.page.evaluate(() => ({
       muted: document.body.classList.contains('remote-muted'),
       cameraOff: document.body.classList.contains('remote-camera-off'),

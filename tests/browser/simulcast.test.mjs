@@ -31,6 +31,12 @@ const WARM_UP_MS = 10_000;
 const SWITCH_DOWN_LIMIT_MS = 5000;
 const CAPPED_MS = 8000;
 const SWITCH_UP_TIMEOUT_MS = 45_000;
+// Without probing, the relay may try the top layer during the cap and come
+// back down within about a second (docs/simulcast.md). The cap is lifted
+// only while the terminal is on a lower layer, so that the move back up is
+// always measured, and the top layer must then hold this long.
+const LOWER_LAYER_BEFORE_LIFT_TIMEOUT_MS = 5000;
+const TOP_LAYER_HOLD_MS = 4000;
 // Short of the top layer and room for the middle one plus audio, as seen in
 // runs of this test; the relay's log records each switch with its estimate.
 // The cap behaves like an access link's bottleneck: a burst of two full
@@ -190,7 +196,10 @@ async function main() {
     };
 
     // WebRTC in Chromium caps the number of simulcast layers for small
-    // frames; this field trial lifts the cap, so 640x360 gets all three.
+    // frames (two at 640x360); this field trial lifts the cap, so 640x360
+    // gets all three with simulcast=3. A 960x540 camera would need no
+    // trial, but its encoding would take the caller's Chromium much more CPU
+    // on a 2-core machine that also runs the terminal and the relay.
     const caller = await openBrowser({
       name: 'caller',
       video: camera,
@@ -199,7 +208,7 @@ async function main() {
     sides.push(caller);
     const terminal = await openBrowser({ name: 'terminal', video: terminalCamera, executablePath: wrapper });
     sides.push(terminal);
-    await gotoWithRetry(caller.page, url('caller', { simulcast: '1' }));
+    await gotoWithRetry(caller.page, url('caller', { simulcast: '3' }));
     await gotoWithRetry(terminal.page, url('terminal', {}));
 
     const watch = new FreezeWatch(terminal);
@@ -238,18 +247,34 @@ async function main() {
       // No screenshot here: it pauses the sampling for up to a second on a
       // loaded machine, and the frames decoded meanwhile would count as a freeze.
       await watch.until(() => false, CAPPED_MS);
+      const lowerBeforeLiftMs = await watch.until((entry) => entry.frameWidth > 0 && entry.frameWidth <= topWidth * 0.6,
+        LOWER_LAYER_BEFORE_LIFT_TIMEOUT_MS);
+      assert.notEqual(lowerBeforeLiftMs, null,
+        `the terminal was not on a lower layer ${CAPPED_MS + LOWER_LAYER_BEFORE_LIFT_TIMEOUT_MS} ms after the switch down, ` +
+        `under the ${CAP.rate} cap; widths: ${JSON.stringify(watch.widths.slice(-20))}`);
 
       liftCap();
       capped = false;
       watch.phase = 'lifted';
       const upMs = await watch.until((entry) => entry.frameWidth >= topWidth * 0.8, SWITCH_UP_TIMEOUT_MS);
       assert.notEqual(upMs, null, `no switch back to the top layer within ${SWITCH_UP_TIMEOUT_MS} ms of lifting the cap`);
+      // Back on the top layer for good: nothing lower while it holds.
+      watch.phase = 'restored';
+      let narrowestAfterUp = topWidth;
+      await watch.until((entry) => {
+        if (entry.frameWidth > 0) narrowestAfterUp = Math.min(narrowestAfterUp, entry.frameWidth);
+        return false;
+      }, TOP_LAYER_HOLD_MS);
+      assert.ok(narrowestAfterUp >= topWidth * 0.8,
+        `the terminal left the top layer within ${TOP_LAYER_HOLD_MS} ms of reaching it after the cap ` +
+        `(width ${narrowestAfterUp}); widths: ${JSON.stringify(watch.widths.slice(-50))}`);
       await terminal.page.screenshot({ path: path.join(env.artifactDir, 'simulcast-terminal-restored.png') });
 
       const switches = (await readMetric(port, 'sightline_layer_switches_total')) - switchesBefore;
       const feedbackSent = await readMetric(port, 'sightline_transport_feedback_sent_total');
       const feedbackReceived = await readMetric(port, 'sightline_transport_feedback_received_total');
-      const summary = { topWidth, firstFrameMs, topMs, downMs, upMs, switches, feedbackSent, feedbackReceived,
+      const summary = { topWidth, firstFrameMs, topMs, downMs, lowerBeforeLiftMs, upMs, switches, feedbackSent,
+        feedbackReceived,
         longestStallMs: watch.longestStallMs, gaps: watch.gaps,
         cap: CAP,
         // Each sample from 2 s before the cap on: ms since the cap, width, frames decoded.

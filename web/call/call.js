@@ -16,6 +16,8 @@ const REJOIN_STORAGE_PREFIX = 'sightline.rejoin.';
 const TIMER_INTERVAL_MS = 1000;
 // Preferred camera format; the browser picks the nearest its camera offers.
 const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+// With simulcast: Chromium sends three layers only from about 960x540 on.
+const SIMULCAST_VIDEO_CONSTRAINTS = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
 
 // Every state the page shows, with the catalogue key of its message.
 const STATE_MESSAGES = {
@@ -118,8 +120,9 @@ function readParams() {
     token: query.get('token'),
     ends: query.get('ends'),
     lang: query.get('lang'),
-    // simulcast=1 publishes the camera as three layers (docs/simulcast.md).
-    simulcast: query.get('simulcast') === '1',
+    // simulcast=1 publishes the camera as up to three layers, as many as its
+    // size allows; simulcast=3 always three (docs/call-page.md).
+    simulcast: ['1', '3'].includes(query.get('simulcast')) ? Number(query.get('simulcast')) : 0,
   };
   params.valid = ID_PATTERN.test(params.call) && ID_PATTERN.test(params.participant) && ROLES.includes(params.role);
   return params;
@@ -286,6 +289,9 @@ function finish(state, values) {
   page.signalling?.close();
   closeMedia();
   clearInterval(page.timer);
+  // The call's length stays on screen; the time left in the slot no longer applies.
+  element('remaining').hidden = true;
+  element('timer').classList.remove('timer-warning');
   for (const track of page.localStream?.getTracks() ?? []) track.stop();
   element('controls').querySelectorAll('button').forEach((button) => {
     button.disabled = true;
@@ -508,7 +514,8 @@ async function main() {
   }
   setState('starting');
   try {
-    page.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video: VIDEO_CONSTRAINTS });
+    const video = page.params.simulcast ? SIMULCAST_VIDEO_CONSTRAINTS : VIDEO_CONSTRAINTS;
+    page.localStream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
   } catch (error) {
     finish('mediaError', { detail: error.name === 'NotAllowedError' ? '' : String(error.message ?? '') });
     return;

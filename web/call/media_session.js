@@ -10,13 +10,31 @@ const SIMULCAST_ENCODINGS = [
   { rid: 'h', scaleResolutionDownBy: 2 },
   { rid: 'f', scaleResolutionDownBy: 1 },
 ];
+// Chromium drops the top layers beyond what the camera's size allows (three
+// from 960x540, two from 480x270). The page lists no more than that, so the
+// full-size layer is never the one dropped.
+const THREE_LAYERS_MIN_PIXELS = 960 * 540;
+const TWO_LAYERS_MIN_PIXELS = 480 * 270;
+
+// Returns the encodings for the camera track: three layers for `simulcast`
+// 3 whatever the size, as many as the size allows for 1. An empty list
+// means one plain stream.
+export function simulcastEncodings(track, simulcast) {
+  if (simulcast === 3) return SIMULCAST_ENCODINGS;
+  if (simulcast !== 1) return [];
+  const { width = 0, height = 0 } = track.getSettings?.() ?? {};
+  const pixels = width * height;
+  if (pixels >= THREE_LAYERS_MIN_PIXELS) return SIMULCAST_ENCODINGS;
+  if (pixels >= TWO_LAYERS_MIN_PIXELS) return SIMULCAST_ENCODINGS.slice(1);
+  return [];
+}
 
 export class MediaSession {
   // send(message) sends signalling; onRemoteTrack(track) for each received
   // track; onConnectionState(state) with RTCPeerConnection.connectionState.
-  // With simulcast, the camera is sent as three rid layers, lowest first:
-  // q at a quarter, h at half and f at full resolution.
-  constructor({ localStream, send, onRemoteTrack, onConnectionState, simulcast = false }) {
+  // With simulcast (1 or 3, see simulcastEncodings), the camera is sent as
+  // rid layers, lowest first: q at a quarter, h at half and f at full size.
+  constructor({ localStream, send, onRemoteTrack, onConnectionState, simulcast = 0 }) {
     this.send = send;
     this.onConnectionState = onConnectionState;
     this.disconnectedTimer = null;
@@ -26,7 +44,8 @@ export class MediaSession {
       const track = localStream.getTracks().find((candidate) => candidate.kind === kind);
       if (track) {
         const init = { direction: 'sendrecv', streams: [localStream] };
-        if (kind === 'video' && simulcast) init.sendEncodings = SIMULCAST_ENCODINGS;
+        const encodings = kind === 'video' ? simulcastEncodings(track, simulcast) : [];
+        if (encodings.length > 0) init.sendEncodings = encodings;
         this.pc.addTransceiver(track, init);
       } else {
         this.pc.addTransceiver(kind, { direction: 'recvonly' });

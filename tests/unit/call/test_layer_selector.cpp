@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <optional>
 
 namespace sightline::call {
 namespace {
@@ -230,6 +231,76 @@ TEST(LayerSelector, DipRestartsHold) {
     selector.update(2'000'000, false, layers, now);
   }
   EXPECT_EQ(selector.target_spatial(), 1u);
+}
+
+// Runs updates every 100 ms for `duration` and returns the time of the
+// first target change to `spatial`, if any.
+std::optional<TimePoint> run_until_target(LayerSelector& selector, uint64_t estimate_bps, size_t spatial,
+                                          TimePoint& now, Duration duration) {
+  const auto layers = three_layers();
+  const TimePoint end = now + duration;
+  while (now < end) {
+    now += milliseconds(100);
+    selector.update(estimate_bps, false, layers, now);
+    if (selector.target_spatial() == spatial) return now;
+  }
+  return std::nullopt;
+}
+
+// A move up that meets congestion at once was a failed trial: the next move
+// up waits 10 s, then 20 s after a second failure, while a move up that
+// stays clear ends the backoff.
+TEST(LayerSelector, BacksOffAfterFailedTrialUp) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(600'000, false, layers, now);
+  ASSERT_EQ(selector.target_spatial(), 1u);
+  ASSERT_TRUE(run_until_target(selector, 2'000'000, 2, now, seconds(4)));
+
+  // Congestion right after the move: back down, and the trial failed.
+  now += milliseconds(500);
+  selector.update(600'000, true, layers, now);
+  EXPECT_EQ(selector.target_spatial(), 1u);
+  EXPECT_EQ(selector.failed_trials(), 1u);
+  const TimePoint failed_at = now;
+  // The estimate clears the top layer at once, but the move waits out the
+  // backoff, and then the usual hold.
+  const std::optional<TimePoint> second = run_until_target(selector, 2'000'000, 2, now, seconds(15));
+  ASSERT_TRUE(second);
+  EXPECT_GE(*second - failed_at, LayerSelector::kTrialBackoff + LayerSelector::kUpHold);
+  EXPECT_LT(*second - failed_at, LayerSelector::kTrialBackoff + LayerSelector::kUpHold + seconds(1));
+
+  // A second failed trial doubles the wait.
+  now += milliseconds(300);
+  selector.update(600'000, true, layers, now);
+  EXPECT_EQ(selector.failed_trials(), 2u);
+  const TimePoint failed_again_at = now;
+  const std::optional<TimePoint> third = run_until_target(selector, 2'000'000, 2, now, seconds(30));
+  ASSERT_TRUE(third);
+  EXPECT_GE(*third - failed_again_at, 2 * LayerSelector::kTrialBackoff);
+
+  // This time the path carries it: once clear for the trial window, the
+  // count of failures is reset.
+  run_until_target(selector, 2'000'000, 3, now, LayerSelector::kTrialWindow + milliseconds(200));
+  EXPECT_EQ(selector.target_spatial(), 2u);
+  EXPECT_EQ(selector.failed_trials(), 0u);
+}
+
+// Congestion long after a move up is not a failed trial.
+TEST(LayerSelector, LateCongestionIsNoFailedTrial) {
+  LayerSelector selector;
+  const auto layers = three_layers();
+  TimePoint now{};
+  selector.update(600'000, false, layers, now);
+  ASSERT_TRUE(run_until_target(selector, 2'000'000, 2, now, seconds(4)));
+  run_until_target(selector, 2'000'000, 3, now, LayerSelector::kTrialWindow + milliseconds(200));
+  selector.update(600'000, true, layers, now + milliseconds(100));
+  EXPECT_EQ(selector.failed_trials(), 0u);
+  now += milliseconds(100);
+  // So the next move up waits only for the usual hold.
+  const std::optional<TimePoint> up = run_until_target(selector, 2'000'000, 2, now, seconds(5));
+  ASSERT_TRUE(up);
 }
 
 TEST(LayerSelector, SkipsPausedLayer) {
