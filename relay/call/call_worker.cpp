@@ -118,16 +118,16 @@ void CallWorker::on_datagram(const PacketPath& from, MutableByteView data, TimeP
   if (from.is_tcp() && it == by_path_.end() && !by_path_.contains(from)) {
     // A TCP connection exists for ICE: a first frame that is not a binding
     // request means the peer is no ICE agent of a participant here.
-    counters_.reject(RejectReason::tcp_before_binding);
+    reject_from(RejectReason::tcp_before_binding, from);
     worker_.close_connection(from, net::TcpCloseReason::unauthenticated);
     return;
   }
   if (kind == ice::PacketKind::unknown) {
-    counters_.reject(RejectReason::unknown_kind);
+    reject_from(RejectReason::unknown_kind, from);
     return;
   }
   if (it == by_path_.end()) {
-    counters_.reject(RejectReason::unknown_source);
+    reject_from(RejectReason::unknown_source, from);
     return;
   }
   WebRtcTransport& transport = it->second->transport();
@@ -142,18 +142,18 @@ void CallWorker::handle_stun(const PacketPath& from, MutableByteView data, TimeP
   ice::StunMessage message;
   const ice::StunParseError error = ice::parse_stun(data, message);
   if (error != ice::StunParseError::ok) {
-    counters_.reject(RejectReason::stun_malformed);
+    reject_from(RejectReason::stun_malformed, from);
     return;
   }
   // Responses and indications (a peer's keepalives) need no answer.
   if (!message.is_binding_request()) return;
   if (!message.username) {
-    counters_.reject(RejectReason::stun_unauthorized);
+    reject_from(RejectReason::stun_unauthorized, from);
     return;
   }
   auto it = by_ufrag_.find(ice::IceLiteAgent::local_ufrag_of(*message.username));
   if (it == by_ufrag_.end()) {
-    counters_.reject(RejectReason::stun_unknown_user);
+    reject_from(RejectReason::stun_unknown_user, from);
     return;
   }
   Participant& participant = *it->second;
@@ -184,6 +184,11 @@ void CallWorker::on_tick(TimePoint now) {
   log_rejections(now);
 }
 
+void CallWorker::reject_from(RejectReason reason, const PacketPath& from) {
+  counters_.reject(reason);
+  last_rejected_from_[static_cast<size_t>(reason)] = from;
+}
+
 void CallWorker::log_rejections(TimePoint now) {
   // One line per reason and interval with the count, instead of a line per
   // packet, so that a flood of bad packets cannot flood the log.
@@ -194,10 +199,15 @@ void CallWorker::log_rejections(TimePoint now) {
     const uint64_t total = counters_.rejected[i].value();
     if (total == logged_rejections_[i]) continue;
     const auto reason = static_cast<RejectReason>(i);
-    const nlohmann::json fields = {{"worker", worker_.index()},
+    nlohmann::json fields = {{"worker", worker_.index()},
                                    {"reason", to_string(reason)},
                                    {"count", total - logged_rejections_[i]},
                                    {"interval_s", kRejectionLogInterval.count()}};
+    if (std::optional<PacketPath>& from = last_rejected_from_[i]) {
+      fields["last_source"] = from->address.to_string();
+      if (from->is_tcp()) fields["last_source_transport"] = "tcp";
+      from.reset();
+    }
     // Skipped RTCP (extended reports and the like) is normal browser traffic.
     if (reason == RejectReason::rtcp_skipped) {
       log::debug("media", "packets rejected", fields);

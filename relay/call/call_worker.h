@@ -59,6 +59,8 @@ class CallWorker final : public net::DatagramHandler {
   void unregister(Participant& participant);
   void destroy_all_calls();
   void log_rejections(TimePoint now);
+  // Counts a rejected datagram and keeps its sender for the summary log line.
+  void reject_from(RejectReason reason, const PacketPath& from);
 
   net::MediaWorker worker_;
   CallEvents& events_;
@@ -69,6 +71,8 @@ class CallWorker final : public net::DatagramHandler {
   // Rejection counts at the last summary log line, per reason.
   std::array<uint64_t, static_cast<size_t>(RejectReason::count_)> logged_rejections_{};
   std::optional<TimePoint> next_rejection_log_;
+  // The latest sender rejected for each reason that has one, for that line.
+  std::array<std::optional<PacketPath>, static_cast<size_t>(RejectReason::count_)> last_rejected_from_{};
 };
 
 }  // namespace sightline::call

@@ -192,9 +192,11 @@ bool Participant::inspect_video(InboundStream& stream, const rtp::RtpPacket& pac
       counters_.reject(RejectReason::rtp_unknown_rid);
       return false;
     }
-    log::info("call", "simulcast layer",
-              {{"call", call_.id()}, {"participant", id()}, {"ssrc", stream.statistics.ssrc()},
-               {"layer", static_cast<uint64_t>(*stream.layer)}});
+    if (!setup_.simulcast_rids.empty()) {
+      log::info("call", "simulcast layer",
+                {{"call", call_.id()}, {"participant", id()}, {"ssrc", stream.statistics.ssrc()},
+                 {"layer", static_cast<uint64_t>(*stream.layer)}});
+    }
     if (*stream.layer == 0) start_tap(stream);
   }
   info.layer = *stream.layer;
