@@ -5,13 +5,16 @@
 // terminal's fake camera plays the QCIF carphone clip. getStats() on both
 // pages checks that each side decodes video continuously for 20 seconds and
 // receives audio, and screenshots of both pages go to the artifact directory.
+// The call runs twice: with one plain video stream from Firefox, then with
+// simulcast=1. Firefox then sends three layers from its 1280x720 fake
+// camera, and the relay must place each SSRC on the layer its rid names.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR; SIGHTLINE_FIREFOX overrides
 // /usr/bin/firefox-esr. Run tests/browser/setup.sh first.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -22,7 +25,6 @@ const MEASURE_MS = 20_000;
 const SAMPLE_INTERVAL_MS = 250;
 const MAX_STALL_MS = 1000;
 const FIRST_FRAME_TIMEOUT_MS = 45_000;
-const CALL_ID = 'firefox-call';
 const TERMINAL_CLIP = path.join(env.sharedDir, 'testdata/video/talking_carphone_qcif_15fps_10s.y4m');
 const TERMINAL_CLIP_WIDTH = 176;
 
@@ -67,9 +69,15 @@ function chromiumSide(browser) {
   };
 }
 
-function callUrl(port, role) {
-  const query = new URLSearchParams({ call: CALL_ID, participant: `${role}-1`, role, lang: 'en' });
+function callUrl(port, callId, role, extra = {}) {
+  const query = new URLSearchParams({ call: callId, participant: `${role}-1`, role, lang: 'en', ...extra });
   return `https://127.0.0.1:${port}/call/?${query}`;
+}
+
+// The relay's JSON log lines of one event.
+function logEvents(logPath, event) {
+  return readFileSync(logPath, 'utf8').split('\n').filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line)).filter((entry) => entry.event === event);
 }
 
 async function waitForFirstFrames(sides) {
@@ -116,62 +124,80 @@ async function measure(sides) {
   }));
 }
 
-async function main() {
-  assert.ok(existsSync(TERMINAL_CLIP), `test clip missing: ${TERMINAL_CLIP}`);
-  mkdirSync(env.artifactDir, { recursive: true });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-firefox-call-'));
-  const serve = startServe({
-    dataDir,
-    logName: 'firefox-relay.log',
-    // The pages and the Firefox interop are under test here, not admission or analysis.
-    args: ['--admission.require-token=false', '--calls.id-check=false', '--analysis.enabled=false'],
-  });
+// Runs one call with Firefox as the caller. `name` goes into the call id and
+// the artifact names, and `callerQuery` into the caller's link.
+async function runCall(port, name, callerQuery) {
+  const callId = `firefox-${name}`;
   let firefox = null;
   let terminal = null;
   const sides = [];
   try {
-    const port = await serve.ready;
-
-    firefox = await launchFirefox({ logPath: path.join(env.artifactDir, 'firefox-caller.log') });
+    firefox = await launchFirefox({ logPath: path.join(env.artifactDir, `firefox-${name}-caller.log`) });
     console.log(`Firefox ${firefox.capabilities.browserVersion} on ${firefox.capabilities.platformName}`);
     sides.push(firefoxSide(firefox));
-    await firefox.client.navigate(callUrl(port, 'caller'));
+    await firefox.client.navigate(callUrl(port, callId, 'caller', callerQuery));
 
     terminal = await openBrowser({ name: 'terminal', video: TERMINAL_CLIP, viewport: { width: 800, height: 1280 } });
     sides.push(chromiumSide(terminal));
-    await terminal.page.goto(callUrl(port, 'terminal'));
+    await terminal.page.goto(callUrl(port, callId, 'terminal'));
 
     await waitForFirstFrames(sides);
     const results = await measure(sides);
-    for (const side of sides) await side.screenshot(path.join(env.artifactDir, `firefox-call-${side.name}.png`));
+    for (const side of sides) await side.screenshot(path.join(env.artifactDir, `firefox-${name}-${side.name}.png`));
 
     const summary = { measuredMs: MEASURE_MS, sampleIntervalMs: SAMPLE_INTERVAL_MS, sides: results };
-    writeFileSync(path.join(env.artifactDir, 'firefox-call-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    console.log(JSON.stringify(summary));
+    writeFileSync(path.join(env.artifactDir, `firefox-${name}-summary.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(JSON.stringify({ name, ...summary }));
 
     for (const result of results) {
-      assert.ok(result.framesDecoded > 0, `${result.side}: no video frames decoded during the measurement`);
+      assert.ok(result.framesDecoded > 0, `${name}, ${result.side}: no video frames decoded during the measurement`);
       assert.ok(result.maxVideoGapMs <= MAX_STALL_MS,
-        `${result.side}: video froze for ${result.maxVideoGapMs} ms (limit ${MAX_STALL_MS} ms)`);
-      assert.ok(result.audioPacketsReceived > 0, `${result.side}: no audio packets received`);
+        `${name}, ${result.side}: video froze for ${result.maxVideoGapMs} ms (limit ${MAX_STALL_MS} ms)`);
+      assert.ok(result.audioPacketsReceived > 0, `${name}, ${result.side}: no audio packets received`);
       assert.ok(result.maxAudioGapMs <= MAX_STALL_MS,
-        `${result.side}: audio stopped for ${result.maxAudioGapMs} ms (limit ${MAX_STALL_MS} ms)`);
-      assert.equal(result.state, 'live', `${result.side}: the page shows state ${result.state}, expected live`);
+        `${name}, ${result.side}: audio stopped for ${result.maxAudioGapMs} ms (limit ${MAX_STALL_MS} ms)`);
+      assert.equal(result.state, 'live', `${name}, ${result.side}: the page shows state ${result.state}, expected live`);
     }
     // Firefox must show the terminal's QCIF clip, not its own test pattern.
-    assert.ok(results[0].frameWidth > 0, 'the caller reports no received frame width');
+    assert.ok(results[0].frameWidth > 0, `${name}: the caller reports no received frame width`);
     assert.ok(results[0].frameWidth <= TERMINAL_CLIP_WIDTH,
-      `the caller should receive the terminal camera (${TERMINAL_CLIP_WIDTH} wide), got frames ${results[0].frameWidth} wide`);
+      `${name}: the caller should receive the terminal camera (${TERMINAL_CLIP_WIDTH} wide), got frames ${results[0].frameWidth} wide`);
+    return callId;
   } catch (error) {
     if (firefox) {
       console.error(`--- caller (Firefox) console ---\n${firefox.consoleLines.join('\n')}`);
-      await firefoxSide(firefox).screenshot(path.join(env.artifactDir, 'firefox-call-caller-failure.png')).catch(() => {});
+      await firefoxSide(firefox).screenshot(path.join(env.artifactDir, `firefox-${name}-caller-failure.png`)).catch(() => {});
     }
-    if (terminal) await reportFailure([terminal], 'firefox-call');
+    if (terminal) await reportFailure([terminal], `firefox-${name}`);
     throw error;
   } finally {
     if (terminal) await terminal.browser.close().catch(() => {});
     if (firefox) await firefox.stop();
+  }
+}
+
+async function main() {
+  assert.ok(existsSync(TERMINAL_CLIP), `test clip missing: ${TERMINAL_CLIP}`);
+  mkdirSync(env.artifactDir, { recursive: true });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-firefox-call-'));
+  const logName = 'firefox-relay.log';
+  const serve = startServe({
+    dataDir,
+    logName,
+    // The pages and the Firefox interop are under test here, not admission or analysis.
+    args: ['--admission.require-token=false', '--calls.id-check=false', '--analysis.enabled=false'],
+  });
+  try {
+    const port = await serve.ready;
+    await runCall(port, 'call', {});
+    const simulcastCall = await runCall(port, 'simulcast', { simulcast: '1' });
+
+    // Each of Firefox's three SSRCs was placed on its own layer by its rid.
+    const layers = logEvents(path.join(env.artifactDir, logName), 'simulcast layer')
+      .filter((entry) => entry.call === simulcastCall && entry.participant === 'caller-1')
+      .map((entry) => entry.layer).sort();
+    assert.deepEqual(layers, [0, 1, 2], `the relay placed Firefox's simulcast SSRCs on layers ${JSON.stringify(layers)}`);
+  } finally {
     await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
