@@ -5,8 +5,8 @@
 // terminal's fake camera plays the QCIF carphone clip. getStats() on both
 // pages checks that each side decodes video continuously for 20 seconds and
 // receives audio, and screenshots of both pages go to the artifact directory.
-// The call runs twice: with one plain video stream from Firefox, then with
-// simulcast=1. Firefox then sends three layers from its 1280x720 fake
+// The call runs twice: with one plain video stream from Firefox
+// (simulcast=0), then with the page's default, simulcast=1. Firefox then sends three layers from its 1280x720 fake
 // camera, and the relay must place each SSRC on the layer its rid names.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
@@ -189,7 +189,7 @@ async function main() {
   });
   try {
     const port = await serve.ready;
-    await runCall(port, 'call', {});
+    await runCall(port, 'call', { simulcast: '0' });
     const simulcastCall = await runCall(port, 'simulcast', { simulcast: '1' });
 
     // Each of Firefox's three SSRCs was placed on its own layer by its rid.

@@ -120,9 +120,10 @@ function readParams() {
     token: query.get('token'),
     ends: query.get('ends'),
     lang: query.get('lang'),
-    // simulcast=1 publishes the camera as up to three layers, as many as its
-    // size allows; simulcast=3 always three (docs/call-page.md).
-    simulcast: ['1', '3'].includes(query.get('simulcast')) ? Number(query.get('simulcast')) : 0,
+    // The camera goes out as up to three simulcast layers, as many as its
+    // size allows, unless the link says simulcast=0 (one plain stream) or
+    // simulcast=3 (always three); see docs/call-page.md.
+    simulcast: { 0: 0, 3: 3 }[query.get('simulcast')] ?? 1,
   };
   params.valid = ID_PATTERN.test(params.call) && ID_PATTERN.test(params.participant) && ROLES.includes(params.role);
   return params;
