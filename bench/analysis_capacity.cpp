@@ -6,8 +6,8 @@
 // frame or packet, the cost of each stage and how many samples reached the
 // detectors.
 //
-//   analysis_capacity [--clips foreman,phone] [--width W --height H] [--start N] [--step N] [--max N]
-//                     [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
+//   analysis_capacity [--clips foreman,phone] [--width W --height H] [--frame-rate 15|30]
+//                     [--temporal-layers 1|3] [--start N] [--step N] [--max N] [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]
 //                     [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]
 //                     [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]
 //                     [--full-pass-every N] [--dress-skin-rise FRACTION] [--virtual-time 0|1] [--queue-depth N]
@@ -52,8 +52,8 @@ using namespace sightline;
 using Clock = std::chrono::steady_clock;
 
 const std::filesystem::path kSourceDir = SIGHTLINE_SOURCE_DIR;
-constexpr int kFrameRate = 15;
-constexpr uint32_t kTicksPerFrame = media::kVp8TimestampHz / kFrameRate;
+// The clips' own frame rate.
+constexpr int kClipFrameRate = 15;
 
 struct Options {
   bool help = false;
@@ -61,6 +61,12 @@ struct Options {
   int width = 0;  // 0 keeps each clip's own size.
   int height = 0;
   int bitrate_kbps = 0;  // 0: 600 for CIF and larger, 250 below.
+  // 30 sends each clip frame twice, as a 30 fps camera would over the same
+  // scene; 15 keeps the clips' rate.
+  int frame_rate = kClipFrameRate;
+  // 3 encodes three temporal layers, as Chromium does for each simulcast
+  // layer, so that analysis decodes the base layer only.
+  int temporal_layers = 1;
   int start = 10;
   int step = 10;
   int max = 120;
@@ -134,6 +140,10 @@ bool packetise_clip(const std::string& name, const Options& options, PacketisedC
   media::Vp8EncoderConfig config;
   config.width = clip.width;
   config.height = clip.height;
+  config.frame_rate = options.frame_rate;
+  config.temporal_layers = options.temporal_layers;
+  const uint32_t ticks_per_frame = media::kVp8TimestampHz / static_cast<uint32_t>(options.frame_rate);
+  const int repeats = options.frame_rate / kClipFrameRate;
   config.target_bitrate_kbps =
       options.bitrate_kbps > 0 ? options.bitrate_kbps : (clip.width * clip.height >= 352 * 288 ? 600 : 250);
   auto encoder = media::Vp8Encoder::create(config, error);
@@ -150,18 +160,23 @@ bool packetise_clip(const std::string& name, const Options& options, PacketisedC
       scale(source, scaled, clip.width, clip.height);
       input = &scaled;
     }
-    if (!encoder->encode(*input, pts, encoded)) {
-      error = encoder->last_error();
-      return false;
+    for (int repeat = 0; repeat < repeats; ++repeat) {
+      if (!encoder->encode(*input, pts, encoded)) {
+        error = encoder->last_error();
+        return false;
+      }
+      pts += ticks_per_frame;
+      PacketisedFrame frame;
+      for (const auto& one : encoded) {
+        std::vector<std::vector<uint8_t>> payloads;
+        const bool packetized = options.temporal_layers > 1
+                                    ? packetizer.packetize_layered(one.bytes, one.temporal_layer, one.layer_sync, payloads)
+                                    : packetizer.packetize(one.bytes, payloads);
+        if (!packetized) continue;
+        frame.payloads.insert(frame.payloads.end(), payloads.begin(), payloads.end());
+      }
+      clip.frames.push_back(std::move(frame));
     }
-    pts += kTicksPerFrame;
-    PacketisedFrame frame;
-    for (const auto& one : encoded) {
-      std::vector<std::vector<uint8_t>> payloads;
-      if (!packetizer.packetize(one.bytes, payloads)) continue;
-      frame.payloads.insert(frame.payloads.end(), payloads.begin(), payloads.end());
-    }
-    clip.frames.push_back(std::move(frame));
   }
   if (!reader->error().empty()) {
     error = reader->error();
@@ -282,7 +297,8 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
     tracks[i].timestamp = static_cast<uint32_t>(i * 123457);
   }
 
-  const auto frame_interval = std::chrono::microseconds(1'000'000 / kFrameRate);
+  const auto frame_interval = std::chrono::microseconds(1'000'000 / options.frame_rate);
+  const uint32_t ticks_per_frame = media::kVp8TimestampHz / static_cast<uint32_t>(options.frame_rate);
   const Clock::time_point measure_from = begin + ramp_in;
   const Clock::time_point end =
       measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.seconds));
@@ -322,7 +338,7 @@ StepResult run_step(analysis::AnalysisService& service, const std::vector<const 
         packet.payload = ByteView(frame.payloads[p].data(), frame.payloads[p].size());
         service.on_rtp(track.handle, packet);
       }
-      track.timestamp += kTicksPerFrame;
+      track.timestamp += ticks_per_frame;
       // One frame at a time, so that the queue never contains more than one.
       if (options.virtual_time) service.run_pending(TimePoint{} + (tick - begin));
     }
@@ -415,7 +431,8 @@ std::string step_json(const StepResult& step, const Figures& f) {
 }
 
 constexpr const char* kUsage =
-    "usage: analysis_capacity [--clips foreman,phone] [--width W --height H] [--start N] [--step N] [--max N]\n"
+    "usage: analysis_capacity [--clips foreman,phone] [--width W --height H] [--frame-rate 15|30]\n"
+    "                         [--temporal-layers 1|3] [--start N] [--step N] [--max N]\n"
     "                         [--ramp-in S] [--seconds S] [--cpu C] [--feeder-cpu C] [--out FILE.json]\n"
     "                         [--interval-ms MS] [--scene-change-threshold LEVELS] [--refresh-ms MS]\n"
     "                         [--recording-device-interval-ms MS] [--dress-interval-ms MS] [--classifier-gate 0|1]\n"
@@ -464,6 +481,8 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     if (name == "--width") options.width = static_cast<int>(whole);
     else if (name == "--height") options.height = static_cast<int>(whole);
     else if (name == "--bitrate-kbps") options.bitrate_kbps = static_cast<int>(whole);
+    else if (name == "--frame-rate") options.frame_rate = static_cast<int>(whole);
+    else if (name == "--temporal-layers") options.temporal_layers = static_cast<int>(whole);
     else if (name == "--start") options.start = static_cast<int>(whole);
     else if (name == "--step") options.step = static_cast<int>(whole);
     else if (name == "--max") options.max = static_cast<int>(whole);
@@ -495,6 +514,14 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       error = "unknown option " + name;
       return false;
     }
+  }
+  if (options.frame_rate != 15 && options.frame_rate != 30) {
+    error = "invalid --frame-rate " + std::to_string(options.frame_rate) + ": must be 15 (the clips' rate) or 30";
+    return false;
+  }
+  if (options.temporal_layers != 1 && options.temporal_layers != 3) {
+    error = "invalid --temporal-layers " + std::to_string(options.temporal_layers) + ": must be 1 or 3";
+    return false;
   }
   if (options.start < 1 || options.step < 1 || options.max < options.start || options.seconds <= 0) {
     error = "invalid ramp: need 1 <= --start <= --max, --step >= 1 and --seconds > 0";
@@ -619,6 +646,7 @@ int main(int argc, char** argv) {
   }
   json << "],\"ramp_in_seconds\":" << options.ramp_in_seconds << ",\"window_seconds\":" << options.seconds
        << ",\"virtual_time\":" << (options.virtual_time ? "true" : "false")
+       << ",\"frame_rate\":" << options.frame_rate << ",\"temporal_layers\":" << options.temporal_layers
        << ",\"cpus\":" << std::thread::hardware_concurrency() << ",\"steps\":[";
   for (size_t i = 0; i < steps.size(); ++i) json << (i ? "," : "") << step_json(steps[i], figures_of(steps[i], options));
   json << "]}";

@@ -42,7 +42,27 @@ std::string validate(const Vp8EncoderConfig& c) {
   }
   if (c.threads <= 0) return "invalid VP8 encoder thread count " + std::to_string(c.threads) + ": must be at least 1";
   if (c.max_keyframe_interval_frames <= 0) return "invalid VP8 key frame interval: must be positive";
+  if (c.temporal_layers != 1 && c.temporal_layers != 3) {
+    return "invalid VP8 temporal layer count " + std::to_string(c.temporal_layers) + ": must be 1 or 3";
+  }
   return {};
+}
+
+// Three temporal layers over a period of 4 frames (libvpx's vp8cx.h
+// reference and update flags). LAST carries layer 0 and GOLDEN layer 1, and no
+// frame uses ALTREF. Layer 0 references and updates LAST only, layer 1
+// references LAST and updates GOLDEN, layer 2 references both and updates
+// nothing. Layers 1 and 2 leave the entropy contexts alone, so that layer 0
+// decodes by itself.
+constexpr uint8_t kTemporalPattern[4] = {0, 2, 1, 2};
+
+vpx_enc_frame_flags_t temporal_flags(uint8_t layer) {
+  constexpr vpx_enc_frame_flags_t kNoAltRef = VP8_EFLAG_NO_REF_ARF | VP8_EFLAG_NO_UPD_ARF;
+  switch (layer) {
+    case 0: return kNoAltRef | VP8_EFLAG_NO_REF_GF | VP8_EFLAG_NO_UPD_GF;
+    case 1: return kNoAltRef | VP8_EFLAG_NO_REF_GF | VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_ENTROPY;
+    default: return kNoAltRef | VP8_EFLAG_NO_UPD_GF | VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_ENTROPY;
+  }
 }
 
 }  // namespace
@@ -89,6 +109,20 @@ std::unique_ptr<Vp8Encoder> Vp8Encoder::create(const Vp8EncoderConfig& config, s
   s.kf_mode = VPX_KF_AUTO;
   s.kf_min_dist = 0;
   s.kf_max_dist = static_cast<unsigned>(config.max_keyframe_interval_frames);
+  if (config.temporal_layers == 3) {
+    // Layer 0 gets 40% of the bitrate, layers 0 and 1 together 60%, as in
+    // Chromium's split for three layers.
+    s.ts_number_layers = 3;
+    s.ts_periodicity = 4;
+    for (unsigned i = 0; i < 4; ++i) s.ts_layer_id[i] = kTemporalPattern[i];
+    s.ts_rate_decimator[0] = 4;
+    s.ts_rate_decimator[1] = 2;
+    s.ts_rate_decimator[2] = 1;
+    const unsigned kbps = static_cast<unsigned>(config.target_bitrate_kbps);
+    s.ts_target_bitrate[0] = kbps * 4 / 10;
+    s.ts_target_bitrate[1] = kbps * 6 / 10;
+    s.ts_target_bitrate[2] = kbps;
+  }
 
   vpx_codec_ctx_t& codec = encoder->context_->codec;
   if (vpx_codec_enc_init(&codec, vpx_codec_vp8_cx(), &s, 0) != VPX_CODEC_OK) {
@@ -126,9 +160,21 @@ bool Vp8Encoder::encode(const I420Frame& frame, int64_t pts, std::vector<Encoded
   image.stride[VPX_PLANE_U] = frame.chroma_width();
   image.stride[VPX_PLANE_V] = frame.chroma_width();
 
-  const vpx_enc_frame_flags_t flags = keyframe_requested_ ? VPX_EFLAG_FORCE_KF : 0;
+  vpx_enc_frame_flags_t flags = keyframe_requested_ ? VPX_EFLAG_FORCE_KF : 0;
   const unsigned long duration = static_cast<unsigned long>(kVp8TimestampHz / config_.frame_rate);
   vpx_codec_ctx_t& codec = context_->codec;
+  uint8_t layer = 0;
+  if (config_.temporal_layers == 3) {
+    layer = kTemporalPattern[frame_count_ % 4];
+    flags |= temporal_flags(layer);
+    int layer_id = layer;
+    if (vpx_codec_control(&codec, VP8E_SET_TEMPORAL_LAYER_ID, layer_id) != VPX_CODEC_OK) {
+      last_error_ = codec_error(codec, "VP8 temporal layer choice failed");
+      out.clear();
+      return false;
+    }
+  }
+  ++frame_count_;
   if (vpx_codec_encode(&codec, &image, pts, duration, flags, VPX_DL_REALTIME) != VPX_CODEC_OK) {
     last_error_ = codec_error(codec, "VP8 encoding failed");
     out.clear();
@@ -146,6 +192,10 @@ bool Vp8Encoder::encode(const I420Frame& frame, int64_t pts, std::vector<Encoded
     encoded.bytes.assign(bytes, bytes + packet->data.frame.sz);
     encoded.keyframe = (packet->data.frame.flags & VPX_FRAME_IS_KEY) != 0;
     encoded.pts = packet->data.frame.pts;
+    // A key frame starts every layer afresh; a layer 1 frame references
+    // only LAST, which layer 0 alone updates.
+    encoded.temporal_layer = layer;
+    encoded.layer_sync = encoded.keyframe || layer == 1;
   }
   out.resize(count);
   return true;

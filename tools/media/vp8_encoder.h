@@ -28,12 +28,21 @@ struct Vp8EncoderConfig {
   // Upper bound between automatic key frames; in practice key frames come at
   // the start and from request_keyframe().
   int max_keyframe_interval_frames = 3000;
+  // 1, or 3 for the temporal layers Chromium gives each simulcast layer: a
+  // period of 4 frames with layers 0, 2, 1, 2, so that layer 0 alone is a
+  // quarter of the frame rate and decodes without the others.
+  int temporal_layers = 1;
 };
 
 struct EncodedFrame {
   std::vector<uint8_t> bytes;
   bool keyframe = false;
   int64_t pts = 0;  // 90 kHz ticks, as passed to encode().
+  // Temporal layer (TID), 0 without temporal layers.
+  uint8_t temporal_layer = 0;
+  // The frame references only layer 0 frames, so a receiver may start
+  // decoding its layer here (the Y bit of RFC 7741).
+  bool layer_sync = false;
 };
 
 class Vp8Encoder {
@@ -67,6 +76,8 @@ class Vp8Encoder {
   Vp8EncoderConfig config_;
   std::unique_ptr<Context> context_;
   bool keyframe_requested_ = false;
+  // Frames encoded, for the position in the temporal layer period.
+  uint64_t frame_count_ = 0;
   std::string last_error_;
 };
 

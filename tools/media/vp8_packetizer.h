@@ -1,5 +1,6 @@
 // Splits encoded VP8 frames into RTP payloads (RFC 7741 section 4), each
-// starting with a payload descriptor carrying a 15-bit picture id.
+// starting with a payload descriptor carrying a 15-bit picture id, and the
+// temporal layer fields when the stream has temporal layers.
 #pragma once
 
 #include <cstddef>
@@ -28,12 +29,27 @@ class Vp8Packetizer {
   // leaves no room after the descriptor.
   bool packetize(ByteView encoded_frame, std::vector<std::vector<uint8_t>>& payloads);
 
+  // As packetize(), for a stream with temporal layers: the descriptor also
+  // carries TL0PICIDX, the frame's TID and its Y bit. TL0PICIDX counts the
+  // layer 0 frames modulo 256, and a higher layer's frame carries that of
+  // the layer 0 frame before it.
+  bool packetize_layered(ByteView encoded_frame, uint8_t temporal_layer, bool layer_sync,
+                         std::vector<std::vector<uint8_t>>& payloads);
+
   // The picture id the next frame gets.
   uint16_t next_picture_id() const { return next_picture_id_; }
 
  private:
+  struct Temporal {
+    uint8_t layer = 0;
+    bool layer_sync = false;
+  };
+  bool packetize_frame(ByteView encoded_frame, const Temporal* temporal, std::vector<std::vector<uint8_t>>& payloads);
+
   size_t max_payload_bytes_;
   uint16_t next_picture_id_;
+  // TL0PICIDX of the latest layer 0 frame; the first one gets 0.
+  uint8_t tl0_pic_idx_ = 255;
 };
 
 }  // namespace sightline::media

@@ -67,6 +67,46 @@ TEST(Vp8Packetizer, PictureIdWrapsAt15Bits) {
   EXPECT_EQ(d.picture_id, 0);
 }
 
+// Frames of layers 0, 2, 1, 2, 0: each payload carries the frame's TID and
+// Y bit, and TL0PICIDX counts the layer 0 frames (wrapping at 256), which
+// the frames of higher layers repeat.
+TEST(Vp8Packetizer, WritesTemporalLayerFields) {
+  Vp8Packetizer packetizer(100, 5);
+  const std::vector<uint8_t> frame = make_frame(150);  // two payloads each
+  struct Expected {
+    uint8_t tid;
+    bool sync;
+    uint8_t tl0_pic_idx;
+  };
+  const Expected frames[] = {{0, true, 0}, {2, false, 0}, {1, true, 0}, {2, false, 0}, {0, false, 1}};
+  for (size_t f = 0; f < std::size(frames); ++f) {
+    std::vector<std::vector<uint8_t>> payloads;
+    ASSERT_TRUE(packetizer.packetize_layered(frame, frames[f].tid, frames[f].sync, payloads));
+    ASSERT_EQ(payloads.size(), 2u);
+    std::vector<uint8_t> joined;
+    for (size_t i = 0; i < payloads.size(); ++i) {
+      codec::Vp8PayloadDescriptor d;
+      ASSERT_EQ(codec::parse_vp8_payload_descriptor(payloads[i], d), codec::Vp8ParseError::kOk);
+      EXPECT_EQ(d.picture_id, 5 + f);
+      EXPECT_TRUE(d.has_tl0_pic_idx);
+      EXPECT_EQ(d.tl0_pic_idx, frames[f].tl0_pic_idx) << "frame " << f;
+      EXPECT_TRUE(d.has_tid);
+      EXPECT_EQ(d.tid, frames[f].tid);
+      EXPECT_EQ(d.layer_sync, frames[f].sync);
+      EXPECT_EQ(d.size, 6u);
+      joined.insert(joined.end(), payloads[i].begin() + 6, payloads[i].end());
+    }
+    EXPECT_EQ(joined, frame);
+  }
+
+  // TL0PICIDX wraps at 256.
+  std::vector<std::vector<uint8_t>> payloads;
+  codec::Vp8PayloadDescriptor d;
+  for (int i = 0; i < 255; ++i) ASSERT_TRUE(packetizer.packetize_layered(frame, 0, false, payloads));
+  ASSERT_EQ(codec::parse_vp8_payload_descriptor(payloads[0], d), codec::Vp8ParseError::kOk);
+  EXPECT_EQ(d.tl0_pic_idx, 0);
+}
+
 TEST(Vp8Packetizer, RejectsEmptyFrameAndTinyLimit) {
   std::vector<std::vector<uint8_t>> payloads(2);
   Vp8Packetizer packetizer;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -156,6 +157,53 @@ TEST(Vp8RoundTrip, EncoderRejectsInvalidConfig) {
   std::string error;
   EXPECT_EQ(Vp8Encoder::create(config, error), nullptr);
   EXPECT_EQ(error, "invalid VP8 target bitrate 0 kbps: must be positive");
+}
+
+// With three temporal layers, layer 0 must decode by itself: a receiver
+// that drops layers 1 and 2 (as analysis does) gets the same pictures for
+// the layer 0 frames as one that decodes everything.
+TEST(Vp8RoundTrip, TemporalLayerZeroDecodesAlone) {
+  const std::vector<I420Frame> source = read_foreman();
+  ASSERT_EQ(source.size(), static_cast<size_t>(kForemanFrames));
+  Vp8EncoderConfig config;
+  config.temporal_layers = 3;
+  std::string error;
+  auto encoder = Vp8Encoder::create(config, error);
+  ASSERT_NE(encoder, nullptr) << error;
+  auto full = Vp8Decoder::create(error);
+  auto base_only = Vp8Decoder::create(error);
+  ASSERT_NE(full, nullptr);
+  ASSERT_NE(base_only, nullptr);
+
+  std::vector<EncodedFrame> encoded;
+  I420Frame full_picture;
+  I420Frame base_picture;
+  int base_frames = 0;
+  double lowest_psnr = 100;
+  for (size_t i = 0; i < source.size(); ++i) {
+    ASSERT_TRUE(encoder->encode(source[i], static_cast<int64_t>(i * kTicksPerFrame), encoded)) << encoder->last_error();
+    ASSERT_EQ(encoded.size(), 1u);
+    const EncodedFrame& frame = encoded[0];
+    const uint8_t expected_layer = std::array<uint8_t, 4>{0, 2, 1, 2}[i % 4];
+    EXPECT_EQ(frame.temporal_layer, expected_layer) << "frame " << i;
+    EXPECT_EQ(frame.layer_sync, i == 0 || expected_layer == 1) << "frame " << i;
+    ASSERT_EQ(full->decode(frame.bytes, full_picture).status, DecodeStatus::kOk) << "frame " << i;
+    if (frame.temporal_layer != 0) continue;
+    ASSERT_EQ(base_only->decode(frame.bytes, base_picture).status, DecodeStatus::kOk) << "frame " << i;
+    ++base_frames;
+    EXPECT_EQ(base_picture.data, full_picture.data) << "layer 0 frame " << i << " differs without layers 1 and 2";
+    lowest_psnr = std::min(lowest_psnr, compute_psnr(source[i], base_picture)->y_db);
+  }
+  EXPECT_EQ(base_frames, (kForemanFrames + 3) / 4);
+  EXPECT_GT(lowest_psnr, 28.0);
+}
+
+TEST(Vp8RoundTrip, EncoderRejectsTwoTemporalLayers) {
+  Vp8EncoderConfig config;
+  config.temporal_layers = 2;
+  std::string error;
+  EXPECT_EQ(Vp8Encoder::create(config, error), nullptr);
+  EXPECT_EQ(error, "invalid VP8 temporal layer count 2: must be 1 or 3");
 }
 
 TEST(Vp8RoundTrip, LostDeltaPacketSkipsUntilKeyframe) {
