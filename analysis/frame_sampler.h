@@ -34,10 +34,10 @@ struct FrameSamplerConfig {
   // scene (a phone raised in front of a fixed camera).
   // The dress detector costs more than 100 ms a run, and what a person wears
   // changes far less often than a phone is raised, so it runs every 30 s.
-  // The recording device detector runs every 4 s, and at once on a motion
+  // The recording device detector runs every 8 s, and at once on a motion
   // burst (below), which is what finds a raise. The periodic run finds a
-  // phone that was raised too slowly for a burst.
-  std::array<int64_t, kDetectionKinds> detector_interval_ms{4000, 30000};
+  // phone that was raised too slowly for a burst (docs/analysis.md).
+  std::array<int64_t, kDetectionKinds> detector_interval_ms{8000, 30000};
   // A burst of local motion (an arm lifting a phone) makes the next frame a
   // sample once boosted_interval_ms has passed since the last sample, and
   // runs the recording device detector on it, unless that detector ran less

@@ -80,7 +80,7 @@ void register_service_settings(Settings& settings) {
   settings.add_integer("analysis.recording-device-interval-ms",
                        "Minimum milliseconds between recording device detector runs on a track, outside a "
                        "suspicion, a raised alert or a motion burst.",
-                       4000, 0, 600000);
+                       8000, 0, 600000);
   settings.add_number("analysis.motion-burst-ratio",
                       "A burst of motion at least this many times the track's recent average (changed cells of "
                       "a 32x18 thumbnail per 200 ms) runs the recording device detector at once and again 1 s "

@@ -162,10 +162,12 @@ std::vector<int64_t> recording_runs(FrameSampler& sampler, int from, int to, int
 }
 
 // The default sampler without the scene change skip, so that only the motion
-// stage and the interval decide.
+// stage and the interval decide, and with a recording device interval of
+// 4 s, which the cases below reason with (the default is 8 s).
 FrameSamplerConfig without_scene_skip() {
   FrameSamplerConfig config;
   config.scene_change_threshold = 0;
+  config.detector_interval_ms[static_cast<size_t>(DetectionKind::recording_device)] = 4000;
   return config;
 }
 
@@ -177,6 +179,19 @@ TEST(MotionBurstCadence, TalkingHeadRunsOnlyAtInterval) {
   ASSERT_EQ(runs.size(), 5U);
   // All but the track's first are routine, so they may take the cheap pass.
   EXPECT_EQ(routine, std::vector<int64_t>(runs.begin() + 1, runs.end()));
+}
+
+TEST(MotionBurstCadence, TalkingHeadAtDefaultIntervalRunsEvery8Seconds) {
+  FrameSamplerConfig config;
+  config.scene_change_threshold = 0;
+  FrameSampler sampler{config};
+  // 20 s: the first sample, then at 8 s and 16 s.
+  const std::vector<int64_t> runs = recording_runs(sampler, 0, 300, 1000);
+  ASSERT_EQ(runs.size(), 3U);
+  EXPECT_GE(runs[1], 8000);
+  EXPECT_LT(runs[1], 9000);
+  EXPECT_GE(runs[2], 16000);
+  EXPECT_LT(runs[2], 17000);
 }
 
 TEST(MotionBurstCadence, RaiseRunsDetectorAtOnceAndOnceMore) {
