@@ -33,11 +33,12 @@ struct FrameSamplerConfig {
   // device detector also runs on the first changed frame after a still
   // scene (a phone raised in front of a fixed camera).
   // The dress detector costs more than 100 ms a run, and what a person wears
-  // changes far less often than a phone is raised, so it runs every 30 s.
+  // changes far less often than a phone is raised, so it runs every 60 s, and
+  // at once on a rise of skin in the lower half of the frame (below).
   // The recording device detector runs every 8 s, and at once on a motion
   // burst (below), which is what finds a raise. The periodic run finds a
   // phone that was raised too slowly for a burst (docs/analysis.md).
-  std::array<int64_t, kDetectionKinds> detector_interval_ms{8000, 30000};
+  std::array<int64_t, kDetectionKinds> detector_interval_ms{8000, 60000};
   // A burst of local motion (an arm lifting a phone) makes the next frame a
   // sample once boosted_interval_ms has passed since the last sample, and
   // runs the recording device detector on it, unless that detector ran less

@@ -88,8 +88,8 @@ void register_service_settings(Settings& settings) {
                       2.0, 0, 100);
   settings.add_integer("analysis.dress-interval-ms",
                        "Minimum milliseconds between dress detector runs on a track, outside a suspicion or "
-                       "raised alert.",
-                       30000, 0, 600000);
+                       "raised alert, or a rise of skin in the lower half of the frame.",
+                       60000, 0, 600000);
   settings.add_number("analysis.dress-skin-rise",
                       "Rise of the skin-coloured share of the frame's lower half (0 to 1) since the dress "
                       "detector's last run that runs it early; 0 disables.",
