@@ -32,7 +32,7 @@ struct AnalysisConfig {
   // shallow queue drops samples on a core that is far from busy. A sample
   // with a triggered run (RunReason::triggered) waits only behind other such
   // samples.
-  size_t queue_depth = 16;
+  size_t queue_depth = 32;
   size_t max_tracks = 128;
   // Packets buffered per track between the media worker and its analysis
   // thread: about 4 s of a 320x180 layer at 15 fps, or a 640x360 keyframe

@@ -20,7 +20,7 @@
 namespace sightline::analysis {
 
 struct AnalysisWorkerConfig {
-  size_t queue_depth = 16;
+  size_t queue_depth = 32;
   int max_width = 1280;
   int max_height = 720;
   FrameSamplerConfig sampler;

@@ -515,6 +515,14 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
       return false;
     }
   }
+  // The encoder and OpenCV's colour conversion take even sizes of 16 and up;
+  // 0 keeps the clip's own size.
+  const auto valid_size = [](int size) { return size == 0 || (size >= 16 && size <= 4096 && size % 2 == 0); };
+  if (!valid_size(options.width) || !valid_size(options.height)) {
+    error = "invalid size " + std::to_string(options.width) + "x" + std::to_string(options.height) +
+            ": --width and --height must be even, from 16 to 4096";
+    return false;
+  }
   if (options.frame_rate != 15 && options.frame_rate != 30) {
     error = "invalid --frame-rate " + std::to_string(options.frame_rate) + ": must be 15 (the clips' rate) or 30";
     return false;
@@ -524,7 +532,10 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
     return false;
   }
   if (options.start < 1 || options.step < 1 || options.max < options.start || options.seconds <= 0) {
-    error = "invalid ramp: need 1 <= --start <= --max, --step >= 1 and --seconds > 0";
+    std::ostringstream text;
+    text << "invalid ramp --start " << options.start << " --step " << options.step << " --max " << options.max
+         << " --seconds " << options.seconds << ": need 1 <= --start <= --max, --step >= 1 and --seconds > 0";
+    error = text.str();
     return false;
   }
   const analysis::DetectionThresholds& thresholds = options.smoother.thresholds;

@@ -380,4 +380,13 @@ bool Settings::is_set(std::string_view name) const {
   return found != index_.end() && entries_[found->second].set;
 }
 
+std::vector<std::string> Settings::values_other_than_defaults() const {
+  std::vector<std::string> differing;
+  for (const Entry& entry : entries_) {
+    if (entry.value == entry.default_value) continue;
+    differing.push_back(entry.name + " = " + format(entry.value) + " (default: " + format(entry.default_value) + ")");
+  }
+  return differing;
+}
+
 }  // namespace sightline::control

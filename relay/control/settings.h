@@ -61,6 +61,9 @@ class Settings {
   std::chrono::milliseconds get_duration(std::string_view name) const;
   // True when a file or a flag gave the setting a value.
   bool is_set(std::string_view name) const;
+  // Lists the settings whose value differs from their default, as
+  // "name = value (default: value)", in registration order.
+  std::vector<std::string> values_other_than_defaults() const;
 
  private:
   using Value = std::variant<std::string, int64_t, bool, double, std::chrono::milliseconds>;

@@ -241,5 +241,26 @@ TEST(RelayConfig, ExampleFileLoads) {
   EXPECT_EQ(config.control.port, 8443);
 }
 
+// The example file says its values are the defaults, and operators copy it:
+// a default changed in code must change there too.
+TEST(RelayConfig, ExampleFileHoldsTheDefaults) {
+  Settings settings = relay_settings();
+  register_service_settings(settings);
+  const auto error = settings.load_file(std::string(SIGHTLINE_SOURCE_DIR) + "/config/sightline.example.toml");
+  ASSERT_FALSE(error.has_value()) << *error;
+  const std::vector<std::string> differing = settings.values_other_than_defaults();
+  std::string listed;
+  for (const std::string& line : differing) listed += "\n  " + line;
+  EXPECT_TRUE(differing.empty()) << "config/sightline.example.toml differs from the defaults:" << listed;
+}
+
+TEST(Settings, ListsValuesOtherThanDefaults) {
+  Settings settings;
+  settings.add_integer("a.count", "", 3, 0, 10);
+  settings.add_string("a.name", "", "x");
+  ASSERT_FALSE(settings.load_toml("[a]\ncount = 3\nname = \"y\"\n", "test").has_value());
+  EXPECT_EQ(settings.values_other_than_defaults(), std::vector<std::string>{"a.name = \"y\" (default: \"x\")"});
+}
+
 }  // namespace
 }  // namespace sightline::control
