@@ -6,8 +6,9 @@
 // pages checks that each side decodes video continuously for 20 seconds and
 // receives audio, and screenshots of both pages go to the artifact directory.
 // The call runs twice: with one plain video stream from Firefox
-// (simulcast=0), then with the page's default, simulcast=1. Firefox then sends three layers from its 1280x720 fake
-// camera, and the relay must place each SSRC on the layer its rid names.
+// (simulcast=0), then with the page's default, simulcast=1. Firefox then
+// sends up to three layers from its 1280x720 fake camera, and the relay must
+// place each SSRC on the layer its rid names.
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR; SIGHTLINE_FIREFOX overrides
@@ -192,11 +193,18 @@ async function main() {
     await runCall(port, 'call', { simulcast: '0' });
     const simulcastCall = await runCall(port, 'simulcast', { simulcast: '1' });
 
-    // Each of Firefox's three SSRCs was placed on its own layer by its rid.
+    // Each SSRC Firefox sent was placed on its own layer by its rid. Firefox
+    // starts its top layer only once its own estimate allows, which on a
+    // loaded machine can take longer than the call (in one CI run only q
+    // and h came), so at least the two lower layers must have arrived.
     const layers = logEvents(path.join(env.artifactDir, logName), 'simulcast layer')
       .filter((entry) => entry.call === simulcastCall && entry.participant === 'caller-1')
       .map((entry) => entry.layer).sort();
-    assert.deepEqual(layers, [0, 1, 2], `the relay placed Firefox's simulcast SSRCs on layers ${JSON.stringify(layers)}`);
+    const placed = JSON.stringify(layers);
+    assert.ok(layers.length >= 2, `the relay placed Firefox's simulcast SSRCs on layers ${placed}, expected at least 2`);
+    assert.equal(new Set(layers).size, layers.length, `two of Firefox's SSRCs were placed on one layer: ${placed}`);
+    assert.ok(layers.every((layer) => layer >= 0 && layer <= 2), `a layer outside the three offered: ${placed}`);
+    assert.deepEqual(layers.slice(0, 2), [0, 1], `the lowest layers are missing: ${placed}`);
   } finally {
     await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
