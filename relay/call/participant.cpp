@@ -388,7 +388,7 @@ void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> seq
   // next layer replaces it, and retransmissions would compete with that key
   // frame at the bottleneck.
   if (out == &video_out_ && layer_selector_.stopped()) return;
-  // A repeated request is answered only after the first copy had time to arrive.
+  // A repeated NACK resends the packet only after the first copy had time to arrive.
   const Duration hold = kResendHold + microseconds(std::max<int64_t>(0, estimator_.queuing_delay_us()));
   for (uint16_t sequence_number : sequence_numbers) {
     const uint64_t held_before = out->cache->held_count();

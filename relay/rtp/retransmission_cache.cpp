@@ -70,15 +70,15 @@ std::optional<ByteView> RetransmissionCache::find(uint16_t seq, TimePoint now) c
 }
 
 std::optional<ByteView> RetransmissionCache::take_for_resend(uint16_t seq, TimePoint now, Duration hold) {
-  const Slot* found = slot_for(seq, now);
-  if (found == nullptr) return std::nullopt;
-  Slot& slot = slots_[index_of(seq)];
+  if (slot_for(seq, now) == nullptr) return std::nullopt;
+  const size_t index = index_of(seq);
+  Slot& slot = slots_[index];
   if (slot.resent_at && now - *slot.resent_at < hold) {
     ++held_count_;
     return std::nullopt;
   }
   slot.resent_at = now;
-  return ByteView(storage_.data() + index_of(seq) * max_packet_size_, slot.size);
+  return ByteView(storage_.data() + index * max_packet_size_, slot.size);
 }
 
 void RetransmissionCache::reset() {

@@ -195,8 +195,8 @@ async function main() {
 
     // Each SSRC Firefox sent was placed on its own layer by its rid. Firefox
     // starts its top layer only once its own estimate allows, which on a
-    // loaded machine can take longer than the call (in one CI run only q
-    // and h came), so at least the two lower layers must have arrived.
+    // loaded machine can take longer than the call. So only the two lower
+    // layers must have arrived.
     const layers = logEvents(path.join(env.artifactDir, logName), 'simulcast layer')
       .filter((entry) => entry.call === simulcastCall && entry.participant === 'caller-1')
       .map((entry) => entry.layer).sort();

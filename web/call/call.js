@@ -120,9 +120,9 @@ function readParams() {
     token: query.get('token'),
     ends: query.get('ends'),
     lang: query.get('lang'),
-    // The camera goes out as up to three simulcast layers, as many as its
-    // size allows, unless the link says simulcast=0 (one plain stream) or
-    // simulcast=3 (always three); see docs/call-page.md.
+    // The camera is sent as up to three simulcast layers, as many as its size
+    // allows. A link with simulcast=0 sends one plain stream, and one with
+    // simulcast=3 always three layers (docs/call-page.md).
     simulcast: { 0: 0, 3: 3 }[query.get('simulcast')] ?? 1,
   };
   params.valid = ID_PATTERN.test(params.call) && ID_PATTERN.test(params.participant) && ROLES.includes(params.role);

@@ -89,7 +89,7 @@ TEST(RetransmissionCache, HoldsRepeatedResends) {
   cache.store(packet_for(7), 7, start);
   cache.store(packet_for(8), 8, start);
 
-  // The first request is answered; its repeats within the hold are not.
+  // The first request returns the packet, and its repeats within the hold do not.
   const auto first = cache.take_for_resend(7, start + milliseconds(10), hold);
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(load_be16(first->data() + 2), 7);

@@ -269,7 +269,7 @@ TEST(SendSideEstimator, RetransmissionTimedFromResend) {
 // arrive in between the originals. The receiver reports each copy in a
 // later feedback (Chromium moves its feedback window back for a packet it
 // reported missing). The path then carried every packet's bytes, so the
-// delivery rate must count the copies too; without them it reads half the
+// delivery rate must count the copies too. Without them it reads half the
 // path's rate, and the estimate at a bottleneck falls far below it.
 TEST(SendSideEstimator, DeliveryRateCountsRetransmissions) {
   for (const bool report_copies : {false, true}) {
