@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "tests/integration/relay_fixture.h"
+#include "tools/load/encoded_media.h"
 #include "tools/load/load_generator.h"
 
 namespace sightline::testing {
@@ -21,6 +23,44 @@ load::LoadOptions four_calls_in_process() {
   options.loops = 1;
   options.clip_path = default_clip();
   return options;
+}
+
+// Writes a 64x48 clip of `frames` frames at 15 fps, each a flat shade that
+// changes per frame, and returns its path.
+std::string write_short_clip(int frames) {
+  const std::string path = ::testing::TempDir() + "load_generator_short_clip.y4m";
+  std::ofstream file(path, std::ios::binary);
+  file << "YUV4MPEG2 W64 H48 F15:1 Ip A1:1 C420jpeg\n";
+  for (int i = 0; i < frames; ++i) {
+    file << "FRAME\n";
+    file << std::string(64 * 48, static_cast<char>(40 + 10 * i)) << std::string(2 * 32 * 24, static_cast<char>(128));
+  }
+  return path;
+}
+
+TEST(EncodedMedia, KeepsTheClipFrameRateByDefault) {
+  std::string error;
+  const auto media = load::encode_media(write_short_clip(10), 300, 0, error);
+  ASSERT_NE(media, nullptr) << error;
+  EXPECT_DOUBLE_EQ(media->frame_rate, 15);
+  EXPECT_EQ(media->video_frames.size(), 10u);
+  EXPECT_TRUE(media->video_frames.front().keyframe);
+}
+
+// A 30 fps run shows each frame of the 15 fps clip twice, so the clip keeps
+// its duration and each frame's bytes are split over two pictures.
+TEST(EncodedMedia, RepeatsClipFramesAtAHigherRate) {
+  std::string error;
+  const auto media = load::encode_media(write_short_clip(10), 300, 30, error);
+  ASSERT_NE(media, nullptr) << error;
+  EXPECT_DOUBLE_EQ(media->frame_rate, 30);
+  EXPECT_EQ(media->video_frames.size(), 20u);
+  EXPECT_TRUE(media->video_frames.front().keyframe);
+
+  // At 5 fps only every third clip frame is shown.
+  const auto slower = load::encode_media(write_short_clip(10), 300, 5, error);
+  ASSERT_NE(slower, nullptr) << error;
+  EXPECT_EQ(slower->video_frames.size(), 4u);
 }
 
 TEST(LoadGenerator, FourCallsInProcess) {

@@ -29,8 +29,11 @@ struct EncodedMedia {
 };
 
 // Encodes the Y4M clip at clip_path with VP8 at bitrate_kbps and the
-// clip's own resolution and frame rate, and one second of Opus audio.
+// clip's own resolution, and one second of Opus audio. frame_rate 0 keeps
+// the clip's frame rate; another rate shows each clip frame for as long as
+// the clip does, so that a 15 fps clip at 30 fps sends each frame twice.
 // Returns nullptr and fills error when the clip cannot be read or encoded.
-std::unique_ptr<EncodedMedia> encode_media(const std::string& clip_path, int bitrate_kbps, std::string& error);
+std::unique_ptr<EncodedMedia> encode_media(const std::string& clip_path, int bitrate_kbps, double frame_rate,
+                                           std::string& error);
 
 }  // namespace sightline::load

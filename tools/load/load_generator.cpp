@@ -113,7 +113,7 @@ class LoadRun {
 
 bool LoadRun::start(std::string& error) {
   main_thread_id_ = static_cast<pid_t>(gettid());
-  media_ = encode_media(options_.clip_path, options_.video_bitrate_kbps, error);
+  media_ = encode_media(options_.clip_path, options_.video_bitrate_kbps, options_.video_frame_rate, error);
   if (!media_) return false;
   if (!crypto::initialize_srtp_library()) {
     error = "libsrtp initialisation failed";

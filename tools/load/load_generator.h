@@ -42,6 +42,8 @@ struct LoadOptions {
 
   std::string clip_path;
   int video_bitrate_kbps = 600;
+  // Video frames per second; 0 keeps the clip's rate.
+  double video_frame_rate = 0;
   // Event loop threads of the generator; 0 picks one per core.
   unsigned loops = 0;
   std::string csv_path;
