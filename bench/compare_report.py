@@ -36,6 +36,7 @@ def figures(summary):
     pps = step.get("forwarded_pps", 0.0)
     return {
         "srtp_profile": summary.get("srtp_profile", ""),
+        "video": summary.get("video", {}),
         "calls": calls,
         "calls_held": summary.get("max_calls_held", 0),
         "forwarded_pps": pps,
@@ -65,6 +66,13 @@ def machine_text():
     return f"{os.cpu_count()} CPUs, {model or platform.processor()}"
 
 
+def video_text(video):
+    if not video:
+        return "Video: not recorded."
+    return (f"Video: VP8 at {video.get('bitrate_kbps', 0)} kbit/s and {video.get('frame_rate', 0):g} frames per "
+            f"second ({video.get('width', 0)}x{video.get('height', 0)}), with Opus audio at 50 packets per second.")
+
+
 def write_markdown(path, data, args):
     rows = [
         ("SRTP profile negotiated", lambda f: f["srtp_profile"] or "(none)"),
@@ -90,6 +98,8 @@ def write_markdown(path, data, args):
         "Each call is two participants sending VP8 and Opus; with Janus each publishes to a room",
         "and subscribes to the other. Forwarded packets are the RTP packets the participants",
         "received, and the server's CPU comes from /proc/<pid>/stat.",
+        "",
+        video_text(s.get("video", {})),
         "",
         f"| {'':40} | {TITLES['sightline']} | {TITLES['janus']} |",
         "| --- | ---: | ---: |",

@@ -7,19 +7,23 @@
 
 namespace sightline::call {
 
-Call::Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events)
-    : id_(std::move(id)), counters_(counters), events_(events), phase_(phase) {
+Call::Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events, TickSchedule& schedule)
+    : id_(std::move(id)), counters_(counters), events_(events), schedule_(schedule), phase_(phase) {
   counters_.calls.increment();
 }
 
 Call::~Call() {
-  for (auto& participant : participants_) participant->close();
+  for (auto& participant : participants_) {
+    participant->close();
+    schedule_.remove(*participant);
+  }
   counters_.participants.add(-static_cast<int64_t>(participants_.size()));
   counters_.calls.decrement();
 }
 
 Participant& Call::add(net::PacketSender& sender, ParticipantSetup setup) {
   participants_.push_back(std::make_unique<Participant>(*this, sender, counters_, std::move(setup)));
+  schedule_.add(*participants_.back());
   counters_.participants.increment();
   return *participants_.back();
 }
@@ -30,6 +34,7 @@ std::unique_ptr<Participant> Call::remove(std::string_view participant_id) {
   if (it == participants_.end()) return nullptr;
   std::unique_ptr<Participant> removed = std::move(*it);
   participants_.erase(it);
+  schedule_.remove(*removed);
   for (auto& participant : participants_) participant->release_source(*removed);
   counters_.participants.decrement();
   removed->close();
@@ -97,10 +102,6 @@ bool Call::request_layer_keyframe(const Participant& subscriber, size_t layer, T
     if (participant.get() == subscriber.video_source()) return participant->request_keyframe(now, layer);
   }
   return false;
-}
-
-void Call::tick(TimePoint now) {
-  for (auto& participant : participants_) participant->tick(now);
 }
 
 void Call::on_connected(Participant& participant) {

@@ -25,7 +25,8 @@ class CallEvents {
 
 class Call {
  public:
-  Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events);
+  // `schedule` is the worker's: each participant joins it while in the call.
+  Call(std::string id, CallPhase phase, RelayCounters& counters, CallEvents& events, TickSchedule& schedule);
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -52,7 +53,7 @@ class Call {
   // Asks the publisher that feeds `subscriber` for a key frame on one
   // simulcast layer, for a layer switch. Returns true when a request was sent.
   bool request_layer_keyframe(const Participant& subscriber, size_t layer, TimePoint now);
-  void tick(TimePoint now);
+  TickSchedule& schedule() { return schedule_; }
 
   void on_connected(Participant& participant);
   void on_failed(Participant& participant, std::string_view reason);
@@ -61,6 +62,7 @@ class Call {
   std::string id_;
   RelayCounters& counters_;
   CallEvents& events_;
+  TickSchedule& schedule_;
   CallPhase phase_ = CallPhase::live;
   std::vector<std::unique_ptr<Participant>> participants_;
 };

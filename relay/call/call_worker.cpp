@@ -27,7 +27,7 @@ void CallWorker::stop() {
 void CallWorker::add_participant(ParticipantSetup setup) {
   auto it = calls_.find(setup.call_id);
   if (it == calls_.end()) {
-    it = calls_.emplace(setup.call_id, std::make_unique<Call>(setup.call_id, setup.call_phase, counters_, events_)).first;
+    it = calls_.emplace(setup.call_id, std::make_unique<Call>(setup.call_id, setup.call_phase, counters_, events_, schedule_)).first;
     log::info("call", "created", {{"call", setup.call_id}, {"worker", worker_.index()}});
   }
   Call& call = *it->second;
@@ -180,7 +180,7 @@ void CallWorker::on_connection_closed(const PacketPath& path) {
 }
 
 void CallWorker::on_tick(TimePoint now) {
-  for (auto& [id, call] : calls_) call->tick(now);
+  schedule_.run(now);
   log_rejections(now);
 }
 

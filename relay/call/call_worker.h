@@ -48,6 +48,7 @@ class CallWorker final : public net::DatagramHandler {
   void destroy_call(const std::string& call_id);
   void set_call_phase(const std::string& call_id, CallPhase phase);
   Call* find_call(std::string_view call_id);
+  const TickSchedule& schedule() const { return schedule_; }
 
   // net::DatagramHandler.
   void on_datagram(const PacketPath& from, MutableByteView data, TimePoint now) override;
@@ -65,6 +66,8 @@ class CallWorker final : public net::DatagramHandler {
   net::MediaWorker worker_;
   CallEvents& events_;
   RelayCounters counters_;
+  // Declared before calls_, so that it outlives the participants in it.
+  TickSchedule schedule_;
   std::unordered_map<std::string, std::unique_ptr<Call>, StringHash, std::equal_to<>> calls_;
   std::unordered_map<std::string, Participant*, StringHash, std::equal_to<>> by_ufrag_;
   std::unordered_map<PacketPath, Participant*, PacketPathHash> by_path_;

@@ -20,9 +20,11 @@
 //   4. KeyframeRequester: the relay creates one per track and passes it to
 //      on_track_start. Analysis calls request_keyframe() from an analysis
 //      thread, at most once per second per track. The relay's implementation
-//      sets an atomic flag, and Participant::tick() on the media worker
-//      exchanges it and calls Participant::request_keyframe(now, 0) for the
-//      lowest layer, which applies the relay's own PLI rate limit.
+//      sets an atomic flag of the participant and one of its worker. At the
+//      worker's next tick, its TickSchedule reads the worker's flag and polls
+//      every participant's (Participant::poll_tap_keyframe_request), which
+//      calls Participant::request_keyframe(now, 0) for the lowest layer and
+//      so applies the relay's own PLI rate limit.
 #pragma once
 
 #include <cstdint>

@@ -230,7 +230,7 @@ void Participant::start_tap(InboundStream& stream) {
   // One tapped video track per participant: the first SSRC of its lowest
   // simulcast layer (its only video stream without simulcast).
   if (setup_.tap == nullptr || tap_keyframe_) return;
-  tap_keyframe_ = std::make_shared<TapKeyframeFlag>();
+  tap_keyframe_ = std::make_shared<TapKeyframeFlag>(call_.schedule().tap_requests());
   const std::string_view role = control::to_string(setup_.role);
   stream.tap_track = setup_.tap->on_track_start(
       TapTrackInfo{call_.id(), id(), role, stream.statistics.ssrc(), TapCodec::vp8}, tap_keyframe_);
@@ -586,15 +586,12 @@ void Participant::poll_tap_keyframe_request(TimePoint now) {
   }
 }
 
-void Participant::tick(TimePoint now) {
-  if (next_tick_ && now < *next_tick_) {
-    poll_tap_keyframe_request(now);
-    return;
-  }
+TimePoint Participant::tick(TimePoint now) {
+  if (next_tick_ && now < *next_tick_) return *next_tick_;
   next_tick_.reset();
   transport_->tick(now);
-  if (!transport_->connected()) return;
-  poll_tap_keyframe_request(now);
+  // Until connected, ICE and DTLS are ticked at every run.
+  if (!transport_->connected()) return now;
   if (!next_layer_update_ || now >= *next_layer_update_) {
     update_layer_selection(now);
     next_layer_update_ = now + kLayerUpdateInterval;
@@ -611,6 +608,7 @@ void Participant::tick(TimePoint now) {
   TimePoint next = std::min({*next_layer_update_, *next_report_, transport_->next_timeout(now)});
   if (setup_.transport_cc) next = std::min(next, *next_feedback_);
   next_tick_ = next;
+  return next;
 }
 
 void Participant::close() {

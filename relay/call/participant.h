@@ -16,6 +16,7 @@
 #include "relay/call/media_gate.h"
 #include "relay/call/media_tap.h"
 #include "relay/call/relay_counters.h"
+#include "relay/call/tick_schedule.h"
 #include "relay/call/webrtc_transport.h"
 #include "relay/codec/vp8_payload_descriptor.h"
 #include "relay/codec/vp8_picture_rewriter.h"
@@ -81,7 +82,7 @@ struct VideoPacketInfo {
   bool keyframe_start = false;
 };
 
-class Participant final : public TransportListener {
+class Participant final : public TransportListener, public Scheduled {
  public:
   Participant(Call& call, net::PacketSender& sender, RelayCounters& counters, ParticipantSetup setup);
   ~Participant() override;
@@ -123,7 +124,9 @@ class Participant final : public TransportListener {
   std::optional<size_t> target_video_layer() const { return layer_selector_.target_spatial(); }
   std::optional<size_t> current_video_layer() const { return layer_selector_.current_spatial(); }
   uint64_t bandwidth_estimate_bps() const { return estimator_.estimate_bps(); }
-  void tick(TimePoint now);
+  // Scheduled (tick_schedule.h).
+  TimePoint tick(TimePoint now) override;
+  void poll_tap_keyframe_request(TimePoint now) override;
   // Sends RTCP BYE and a DTLS close_notify.
   void close();
 
@@ -166,10 +169,16 @@ class Participant final : public TransportListener {
   void on_rtp(WebRtcTransport& transport, rtp::RtpPacket& packet, TimePoint now) override;
   void on_rtcp(WebRtcTransport& transport, ByteView compound, TimePoint now) override;
 
-  // Analysis asks for keyframes from its own thread; tick() acts on it.
+  // Keyframe request flag that analysis sets from its own thread. It also sets
+  // the worker's flag, which makes the tick schedule poll the participants.
   struct TapKeyframeFlag final : KeyframeRequester {
-    void request_keyframe() override { requested.store(true, std::memory_order_relaxed); }
+    explicit TapKeyframeFlag(std::shared_ptr<std::atomic<bool>> worker_flag) : worker_requests(std::move(worker_flag)) {}
+    void request_keyframe() override {
+      requested.store(true, std::memory_order_relaxed);
+      worker_requests->store(true, std::memory_order_release);
+    }
     std::atomic<bool> requested{false};
+    std::shared_ptr<std::atomic<bool>> worker_requests;
   };
 
   InboundStream* inbound_stream(uint32_t ssrc, MediaType type, uint32_t clock_rate);
@@ -186,7 +195,6 @@ class Participant final : public TransportListener {
   // when the packet is to be forwarded.
   bool select_video(const rtp::RtpPacket& packet, const VideoPacketInfo& video);
   void update_layer_selection(TimePoint now);
-  void poll_tap_keyframe_request(TimePoint now);
   uint16_t take_transport_sequence(TimePoint now, size_t bytes);
   void start_tap(InboundStream& stream);
   OutboundStream* outbound_for_ssrc(uint32_t ssrc);
@@ -224,9 +232,8 @@ class Participant final : public TransportListener {
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
-  // The earliest of the timers above and the transport's. The worker ticks
-  // every participant every few milliseconds, and until this time a tick
-  // only polls analysis's keyframe request.
+  // The earliest of the timers above and the transport's. The worker's tick
+  // schedule calls tick() at this time; a call before it does nothing.
   std::optional<TimePoint> next_tick_;
   // Set once this participant's video track is offered to analysis.
   std::shared_ptr<TapKeyframeFlag> tap_keyframe_;

@@ -1,12 +1,14 @@
 // The load generator against an in-process relay: four calls for five
 // seconds, media flowing both ways with real handshakes and latency measured.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "tests/integration/relay_fixture.h"
+#include "tools/load/cpu_time.h"
 #include "tools/load/encoded_media.h"
 #include "tools/load/load_generator.h"
 
@@ -38,7 +40,7 @@ std::string write_short_clip(int frames) {
   return path;
 }
 
-TEST(EncodedMedia, KeepsTheClipFrameRateByDefault) {
+TEST(EncodedMedia, KeepsClipFrameRate) {
   std::string error;
   const auto media = load::encode_media(write_short_clip(10), 300, 0, error);
   ASSERT_NE(media, nullptr) << error;
@@ -49,7 +51,7 @@ TEST(EncodedMedia, KeepsTheClipFrameRateByDefault) {
 
 // A 30 fps run shows each frame of the 15 fps clip twice, so the clip keeps
 // its duration and each frame's bytes are split over two pictures.
-TEST(EncodedMedia, RepeatsClipFramesAtAHigherRate) {
+TEST(EncodedMedia, RepeatsFramesAtHigherRate) {
   std::string error;
   const auto media = load::encode_media(write_short_clip(10), 300, 30, error);
   ASSERT_NE(media, nullptr) << error;
@@ -61,6 +63,29 @@ TEST(EncodedMedia, RepeatsClipFramesAtAHigherRate) {
   const auto slower = load::encode_media(write_short_clip(10), 300, 5, error);
   ASSERT_NE(slower, nullptr) << error;
   EXPECT_EQ(slower->video_frames.size(), 4u);
+}
+
+// `taskset -c 1 sightline load` must start one loop, not one per CPU of the
+// machine, and judge the bottleneck against that one CPU.
+TEST(CpuTime, UsableCpusFollowAffinity) {
+  cpu_set_t original;
+  CPU_ZERO(&original);
+  ASSERT_EQ(sched_getaffinity(0, sizeof original, &original), 0);
+  if (CPU_COUNT(&original) < 2) GTEST_SKIP() << "needs a machine with two CPUs or more";
+  EXPECT_EQ(load::usable_cpu_count(), static_cast<unsigned>(CPU_COUNT(&original)));
+
+  cpu_set_t single;
+  CPU_ZERO(&single);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &original)) {
+      CPU_SET(cpu, &single);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof single, &single), 0);
+  const unsigned restricted = load::usable_cpu_count();
+  ASSERT_EQ(sched_setaffinity(0, sizeof original, &original), 0);
+  EXPECT_EQ(restricted, 1u);
 }
 
 TEST(LoadGenerator, FourCallsInProcess) {

@@ -5,6 +5,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 
 #include "tests/integration/relay_fixture.h"
@@ -131,6 +135,65 @@ TEST(TwoPartyCall, PliProducesKeyframeWithinOneSecond) {
   EXPECT_GE(relay.totals().keyframe_requests_forwarded, 3u);
   sender.stop();
   receiver.stop();
+}
+
+// Media tap that keeps the keyframe requester of each tapped track, so that a
+// test can request a keyframe from its own thread as analysis does.
+class RequestingTap final : public call::MediaTap {
+ public:
+  call::TapTrackHandle on_track_start(const call::TapTrackInfo& track,
+                                      std::shared_ptr<call::KeyframeRequester> keyframe_requester) override {
+    std::lock_guard lock(mutex_);
+    requesters_[std::string(track.participant_id)] = std::move(keyframe_requester);
+    return ++last_handle_;
+  }
+  void on_rtp(call::TapTrackHandle, const call::TapRtpPacket&) override {}
+  void on_track_end(call::TapTrackHandle) override {}
+
+  std::shared_ptr<call::KeyframeRequester> requester(const std::string& participant) const {
+    std::lock_guard lock(mutex_);
+    const auto found = requesters_.find(participant);
+    return found == requesters_.end() ? nullptr : found->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<call::KeyframeRequester>> requesters_;
+  call::TapTrackHandle last_handle_ = 0;
+};
+
+// Analysis requests a keyframe from its own thread, and the worker's tick
+// turns the request into a PLI to the publisher.
+TEST(TwoPartyCall, AnalysisKeyframeReachesPublisher) {
+  RequestingTap tap;
+  call::Relay relay(loopback_relay_config());
+  call::RelayHooks hooks;
+  hooks.media_tap = &tap;
+  relay.set_hooks(std::move(hooks));
+  ASSERT_EQ(relay.start(), std::nullopt);
+  const std::string clip = default_clip();
+  peer::PeerOptions sender_options = peer_options(relay, "call-3", "sender", "caller");
+  sender_options.video_path = clip;
+  peer::PeerOptions receiver_options = peer_options(relay, "call-3", "receiver", "terminal");
+  peer::Peer sender(sender_options);
+  peer::Peer receiver(receiver_options);
+  ASSERT_EQ(sender.start(), std::nullopt);
+  ASSERT_EQ(receiver.start(), std::nullopt);
+  ASSERT_TRUE(wait_until([&] { return tap.requester("sender") != nullptr; }, 10s));
+  ASSERT_TRUE(wait_until([&] { return receiver.stats().frames_decoded > 20; }, 10s));
+
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    // Past the relay's keyframe request interval, so that this request is forwarded.
+    std::this_thread::sleep_for(400ms);
+    const uint64_t keyframes_before = sender.stats().keyframes_sent;
+    tap.requester("sender")->request_keyframe();
+    EXPECT_TRUE(wait_until([&] { return sender.stats().keyframes_sent > keyframes_before; }, 2s))
+        << "attempt " << attempt << ": forwarded " << relay.totals().keyframe_requests_forwarded;
+  }
+  EXPECT_GE(relay.totals().keyframe_requests_forwarded, 3u);
+  sender.stop();
+  receiver.stop();
+  relay.stop();
 }
 
 }  // namespace

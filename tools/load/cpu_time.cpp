@@ -1,13 +1,16 @@
 // CPU time readers over /proc/<pid>/stat (proc(5): utime and stime are fields 14 and 15, in clock ticks).
 #include "tools/load/cpu_time.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace sightline::load {
 
@@ -61,6 +64,16 @@ double own_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return to_seconds(usage.ru_utime) + to_seconds(usage.ru_stime);
+}
+
+unsigned usable_cpu_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return static_cast<unsigned>(count);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace sightline::load

@@ -18,5 +18,8 @@ std::optional<double> thread_cpu_seconds(pid_t tid);
 std::vector<pid_t> own_thread_ids();
 // User plus system CPU seconds of this whole process (getrusage).
 double own_cpu_seconds();
+// CPUs the calling thread may run on (its affinity mask, as taskset sets
+// it), at least 1.
+unsigned usable_cpu_count();
 
 }  // namespace sightline::load

@@ -42,8 +42,8 @@ std::unique_ptr<EncodedMedia> encode_media(const std::string& clip_path, int bit
   media::Vp8Packetizer packetizer;
   media::I420Frame frame;
   std::vector<media::EncodedFrame> encoded;
-  // Output frame `index` shows the clip frame whose display interval holds
-  // its time: clip frame n covers [n, n + 1) / clip_rate.
+  // Output frame `index` shows the clip frame whose display interval contains
+  // its time. Clip frame n is shown from n / clip_rate to (n + 1) / clip_rate.
   int64_t index = 0;
   int64_t clip_index = 0;
   while (reader->read_frame(frame)) {

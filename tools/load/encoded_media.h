@@ -30,8 +30,8 @@ struct EncodedMedia {
 
 // Encodes the Y4M clip at clip_path with VP8 at bitrate_kbps and the
 // clip's own resolution, and one second of Opus audio. frame_rate 0 keeps
-// the clip's frame rate; another rate shows each clip frame for as long as
-// the clip does, so that a 15 fps clip at 30 fps sends each frame twice.
+// the clip's frame rate. Another rate shows each clip frame for as long as
+// the clip does, so a 15 fps clip at 30 fps sends each frame twice.
 // Returns nullptr and fills error when the clip cannot be read or encoded.
 std::unique_ptr<EncodedMedia> encode_media(const std::string& clip_path, int bitrate_kbps, double frame_rate,
                                            std::string& error);

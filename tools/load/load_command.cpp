@@ -50,7 +50,7 @@ void register_settings(control::Settings& settings) {
                       "Video frames per second; 0 keeps the clip's rate, a higher rate repeats clip frames (30 with "
                       "the 15 fps foreman clip sends each frame twice, as a 30 fps camera paces its packets).",
                       0, 0, 120);
-  settings.add_integer("load.loops", "Event loop threads of the generator; 0 is one per core.", 0, 0, 256);
+  settings.add_integer("load.loops", "Event loop threads of the generator; 0 is one per CPU it may run on (see taskset).", 0, 0, 256);
   settings.add_integer("load.decrypt-every",
                        "Receive side: decrypt and authenticate 1 in N RTP packets and count the others from their "
                        "clear RTP header, so that the generator costs less than the relay; 1 decrypts all. Janus runs "

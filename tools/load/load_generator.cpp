@@ -97,6 +97,8 @@ class LoadRun {
   std::string relay_host_;
   uint16_t relay_port_ = 0;
   std::vector<std::unique_ptr<EventLoop>> loops_;
+  // CPUs the generator may run on (taskset), read at start.
+  size_t usable_cpus_ = usable_cpu_count();
   std::vector<CallPair> calls_;
   pid_t main_thread_id_ = 0;
   std::ofstream csv_;
@@ -144,7 +146,7 @@ bool LoadRun::start(std::string& error) {
   }
 
   unsigned loop_count = options_.loops;
-  if (loop_count == 0) loop_count = std::max(1u, std::thread::hardware_concurrency());
+  if (loop_count == 0) loop_count = usable_cpu_count();
   for (unsigned i = 0; i < loop_count; ++i) {
     loops_.push_back(std::make_unique<EventLoop>());
     loops_.back()->start();
@@ -285,7 +287,9 @@ SecondSample LoadRun::take_sample() {
 void LoadRun::report(const SecondSample& sample) {
   const MetricsSnapshot& d = sample.delta;
   const double jitter_ms = d.jitter_streams ? static_cast<double>(d.jitter_sum_us) / d.jitter_streams / 1000.0 : 0;
-  const double loop_share = sample.loop_cpu_seconds / static_cast<double>(loops_.size());
+  // Loop threads beyond the CPUs they may use share those CPUs.
+  const auto loop_cores = static_cast<double>(std::min<size_t>(loops_.size(), usable_cpus_));
+  const double loop_share = sample.loop_cpu_seconds / loop_cores;
   // The second in which calls joined contains their DTLS handshakes on the loop
   // threads, so only steady seconds are judged.
   const bool steady = samples_.size() >= 2 && samples_[samples_.size() - 2].calls == sample.calls;
