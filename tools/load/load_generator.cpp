@@ -31,7 +31,13 @@ constexpr milliseconds kWaitSlice{20};
 constexpr double kBottleneckCpuShare = 0.8;
 constexpr uint64_t kBottleneckTickLagUs = 20000;
 
-double round_to(double value, double step) { return std::round(value / step) * step; }
+// Rounds to a multiple of step. Steps below 1 divide by their inverse, so
+// that 2.3 prints as 2.3 and not as 2.3000000000000003.
+double round_to(double value, double step) {
+  const double inverse = std::round(1.0 / step);
+  if (inverse > 1) return std::round(value * inverse) / inverse;
+  return std::round(value / step) * step;
+}
 
 struct CallPair {
   std::unique_ptr<LoadParticipant> terminal;
@@ -88,6 +94,8 @@ class LoadRun {
   bool stop_requested() const { return options_.stop_requested && options_.stop_requested->load(); }
   double relay_cpu_now() const;
   double loop_cpu_now() const;
+  // Packets forwarded so far; call after previous_ is updated.
+  uint64_t forwarded_total() const;
   void shut_down();
 
   LoadOptions options_;
@@ -245,10 +253,17 @@ double LoadRun::relay_cpu_now() const {
   return 0;
 }
 
+uint64_t LoadRun::forwarded_total() const {
+  // The relay's own counter in process, else what the generator's
+  // participants received (every forwarded packet lands at one).
+  return relay_ ? relay_->totals().rtp_packets_out : previous_.packets_received;
+}
+
 void LoadRun::restart_sampling() {
   MetricsSnapshot total;
   for (const std::unique_ptr<EventLoop>& loop : loops_) total.add(loop->metrics().snapshot());
   previous_ = total;
+  previous_forwarded_ = forwarded_total();
   previous_relay_cpu_ = relay_cpu_now();
   previous_loop_cpu_ = loop_cpu_now();
   previous_generator_cpu_ =
@@ -276,9 +291,7 @@ SecondSample LoadRun::take_sample() {
   previous_loop_cpu_ = loop_cpu;
   previous_generator_cpu_ = generator_cpu;
 
-  // Packets the relay forwarded: its own counter in process, else what the
-  // generator's participants received (every forwarded packet lands at one).
-  const uint64_t forwarded = relay_ ? relay_->totals().rtp_packets_out : previous_.packets_received;
+  const uint64_t forwarded = forwarded_total();
   sample.forwarded_packets = forwarded - previous_forwarded_;
   previous_forwarded_ = forwarded;
   return sample;
