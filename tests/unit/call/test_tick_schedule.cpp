@@ -46,7 +46,7 @@ TEST(TickSchedule, RunsParticipantsOnlyWhenDue) {
   }
   EXPECT_EQ(every_tick.ticks.size(), 100u);
   EXPECT_EQ(schedule.ticks_run(), 120u);
-  // Nobody asked for a keyframe, so nobody was polled.
+  // No keyframe was requested, so no participant was polled.
   EXPECT_EQ(every_50ms.polls, 0);
   EXPECT_EQ(every_tick.polls, 0);
 }
@@ -60,7 +60,7 @@ TEST(TickSchedule, PollsOnceAfterKeyframeRequest) {
   const TimePoint start = now();
   schedule.run(start);
 
-  // What a participant's flag does when an analysis thread asks.
+  // The worker flag, as a participant's flag sets it on an analysis request.
   schedule.tap_requests()->store(true);
   schedule.run(start + kWorkerTick);
   schedule.run(start + 2 * kWorkerTick);
