@@ -48,7 +48,6 @@ class CallWorker final : public net::DatagramHandler {
   void destroy_call(const std::string& call_id);
   void set_call_phase(const std::string& call_id, CallPhase phase);
   Call* find_call(std::string_view call_id);
-  const TickSchedule& schedule() const { return schedule_; }
 
   // net::DatagramHandler.
   void on_datagram(const PacketPath& from, MutableByteView data, TimePoint now) override;

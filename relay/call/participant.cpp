@@ -587,8 +587,6 @@ void Participant::poll_tap_keyframe_request(TimePoint now) {
 }
 
 TimePoint Participant::tick(TimePoint now) {
-  if (next_tick_ && now < *next_tick_) return *next_tick_;
-  next_tick_.reset();
   transport_->tick(now);
   // Until connected, ICE and DTLS are ticked at every run.
   if (!transport_->connected()) return now;
@@ -607,7 +605,6 @@ TimePoint Participant::tick(TimePoint now) {
 
   TimePoint next = std::min({*next_layer_update_, *next_report_, transport_->next_timeout(now)});
   if (setup_.transport_cc) next = std::min(next, *next_feedback_);
-  next_tick_ = next;
   return next;
 }
 

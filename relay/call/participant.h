@@ -124,7 +124,8 @@ class Participant final : public TransportListener, public Scheduled {
   std::optional<size_t> target_video_layer() const { return layer_selector_.target_spatial(); }
   std::optional<size_t> current_video_layer() const { return layer_selector_.current_spatial(); }
   uint64_t bandwidth_estimate_bps() const { return estimator_.estimate_bps(); }
-  // Scheduled (tick_schedule.h).
+  // Scheduled (tick_schedule.h): runs the timers that are due and returns
+  // the earliest of the next ones, which the worker's schedule keeps.
   TimePoint tick(TimePoint now) override;
   void poll_tap_keyframe_request(TimePoint now) override;
   // Sends RTCP BYE and a DTLS close_notify.
@@ -232,9 +233,6 @@ class Participant final : public TransportListener, public Scheduled {
   OutboundStream audio_out_;
   OutboundStream video_out_;
   std::optional<TimePoint> next_report_;
-  // The earliest of the timers above and the transport's. The worker's tick
-  // schedule calls tick() at this time; a call before it does nothing.
-  std::optional<TimePoint> next_tick_;
   // Set once this participant's video track is offered to analysis.
   std::shared_ptr<TapKeyframeFlag> tap_keyframe_;
   uint64_t packets_forwarded_ = 0;
