@@ -4,6 +4,8 @@
 //
 // Environment (set by ctest): SIGHTLINE_BINARY, SIGHTLINE_SOURCE_DIR,
 // SIGHTLINE_SHARED_DIR, SIGHTLINE_ARTIFACT_DIR. Run tests/browser/setup.sh first.
+// SIGHTLINE_LOG_LEVEL (debug, info, warn or error; info when unset) sets the
+// relay's log level, for reading a failure in the relay's log.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -59,7 +61,7 @@ export function startServe({ dataDir, logName, args = [] }) {
     '--control.tls=true',
     '--data.directory', dataDir,
     '--web.root', path.join(env.sourceDir, 'web'),
-    '--log.level', 'info',
+    '--log.level', process.env.SIGHTLINE_LOG_LEVEL ?? 'info',
     ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   relay.stdout.pipe(log);
@@ -177,6 +179,12 @@ export class VethNamespace {
     runCommand('ip', ['netns', 'add', this.name]);
     runCommand('ip', ['link', 'add', this.hostInterface, 'type', 'veth', 'peer', 'name', this.namespaceInterface]);
     runCommand('ip', ['link', 'set', this.namespaceInterface, 'netns', this.name]);
+    // No IPv6 link-local addresses: their duplicate address detection ends
+    // a second or two after the link comes up, and Chromium takes that
+    // address change for a network change and fails the page loads in
+    // flight with ERR_NETWORK_CHANGED.
+    runCommand('ip', ['link', 'set', this.hostInterface, 'addrgenmode', 'none']);
+    this.exec('ip', 'link', 'set', this.namespaceInterface, 'addrgenmode', 'none');
     runCommand('ip', ['addr', 'add', `${this.hostAddress}/30`, 'dev', this.hostInterface]);
     runCommand('ip', ['link', 'set', this.hostInterface, 'up']);
     this.exec('ip', 'addr', 'add', `${this.peerAddress}/30`, 'dev', this.namespaceInterface);
