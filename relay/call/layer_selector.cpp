@@ -20,10 +20,24 @@ bool lower(const Level& a, size_t spatial, uint8_t temporal) {
 
 }  // namespace
 
-void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers,
+const char* to_string(Congestion congestion) {
+  switch (congestion) {
+    case Congestion::none:
+      return "none";
+    case Congestion::queuing:
+      return "queuing";
+    case Congestion::loss:
+      return "loss";
+  }
+  return "unknown";
+}
+
+void LayerSelector::update(uint64_t estimate_bps, Congestion congestion, std::span<const LayerBitrate> layers,
                            TimePoint now) {
+  const bool congested = congestion != Congestion::none;
   std::optional<Level> lowest;
   std::optional<Level> fitting;   // highest level within the estimate
+  std::optional<Level> fitting_below_target;  // the same, below the target's spatial layer
   std::optional<Level> upgrade;   // highest level within the estimate by kUpMargin
   std::optional<Level> upgrade_within_target;  // the same, within the target's spatial layer
   std::optional<uint64_t> target_bps;
@@ -31,7 +45,11 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
     const LayerBitrate& layer = layers[spatial];
     if (!layer.active) continue;
     const uint8_t temporal_layers = layer.temporal_layers == 0 ? 1 : layer.temporal_layers;
-    for (uint8_t temporal = 0; temporal < temporal_layers && temporal < kMaxTemporalLayers; ++temporal) {
+    // Each temporal layer doubles the frame rate, so levels below the top
+    // two carry less than half of the pictures. The lowest layer keeps them
+    // all, as the last resort.
+    const uint8_t first_temporal = !lowest ? 0 : static_cast<uint8_t>(std::max(0, temporal_layers - 2));
+    for (uint8_t temporal = first_temporal; temporal < temporal_layers && temporal < kMaxTemporalLayers; ++temporal) {
       // The top temporal level stands for the whole stream, so that a
       // stream whose TIDs were not seen yet is still forwarded whole.
       const bool top = temporal + 1 == temporal_layers;
@@ -41,7 +59,10 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
       if (target_spatial_ && spatial == *target_spatial_ && level.temporal == target_temporal_) {
         target_bps = level.bitrate_bps;
       }
-      if (static_cast<double>(level.bitrate_bps) <= static_cast<double>(estimate_bps)) fitting = level;
+      if (static_cast<double>(level.bitrate_bps) <= static_cast<double>(estimate_bps)) {
+        fitting = level;
+        if (target_spatial_ && spatial < *target_spatial_) fitting_below_target = level;
+      }
       if (static_cast<double>(level.bitrate_bps) * kUpMargin <= static_cast<double>(estimate_bps)) {
         upgrade = level;
         if (target_spatial_ && spatial == *target_spatial_) upgrade_within_target = level;
@@ -63,7 +84,15 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
     }
   }
 
-  const Level down = fitting.value_or(*lowest);
+  Level down = fitting.value_or(*lowest);
+  if (thinned_since_ && now - *thinned_since_ >= kThinningWindow) thinned_since_.reset();
+  if (target_spatial_ && down.spatial == *target_spatial_ && *target_spatial_ > lowest->spatial) {
+    // Dropping temporal layers did not clear the congestion, or cannot
+    // repair the pictures that loss took: a smaller picture is needed.
+    const bool thinning_failed = congested && thinned_since_ && now - *thinned_since_ >= kThinningGrace;
+    const bool thinning_under_loss = congestion == Congestion::loss && lower(down, *target_spatial_, target_temporal_);
+    if (thinning_failed || thinning_under_loss) down = fitting_below_target.value_or(*lowest);
+  }
   if (!target_spatial_) {
     target_spatial_ = down.spatial;
     target_temporal_ = down.temporal;
@@ -80,9 +109,18 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
   }
   if (lower(down, *target_spatial_, target_temporal_)) {
     up_since_.reset();
-    const bool far_below = static_cast<double>(estimate_bps) < kDownAtOnceShare * static_cast<double>(*target_bps);
+    // Within a trial, only congestion moves down at once: the key frame of
+    // the move up raises the new layer's measured bitrate for about a
+    // second, while the estimate, without probing, grows only slowly.
+    const bool far_below = !trial_since_ &&
+                           static_cast<double>(estimate_bps) < kDownAtOnceShare * static_cast<double>(*target_bps);
     if (!down_since_) down_since_ = now;
     if (!congested && !far_below && now - *down_since_ < kDownHold) return;
+    if (congested && down.spatial == *target_spatial_) {
+      if (!thinned_since_) thinned_since_ = now;
+    } else {
+      thinned_since_.reset();
+    }
     target_spatial_ = down.spatial;
     target_temporal_ = down.temporal;
     // A later update without congestion does not restart a stopped layer:
@@ -107,6 +145,7 @@ void LayerSelector::update(uint64_t estimate_bps, bool congested, std::span<cons
   if (!up_since_) up_since_ = now;
   if (now - *up_since_ < kUpHold) return;
   if (up->spatial > *target_spatial_) trial_since_ = now;
+  thinned_since_.reset();
   upgrade = up;
   target_spatial_ = upgrade->spatial;
   target_temporal_ = upgrade->temporal;

@@ -29,6 +29,15 @@ struct LayerBitrate {
   std::array<uint64_t, kMaxTemporalLayers> cumulative_bps{};
 };
 
+// What the subscriber's bandwidth estimator reports about the path.
+enum class Congestion : uint8_t {
+  none,
+  queuing,  // a standing queue: the path carries less than is sent
+  loss,     // loss over 10%: the subscriber's decoder misses pictures
+};
+
+const char* to_string(Congestion congestion);
+
 // Properties of one packet of the followed publisher that the selector uses.
 struct LayerPacket {
   size_t spatial = 0;
@@ -45,7 +54,8 @@ class LayerSelector {
   // ... continuously for this long before the selector moves up.
   static constexpr milliseconds kUpHold{3000};
   // Down at once when the path is congested, or the estimate is below this
-  // share of the target's bitrate.
+  // share of the target's bitrate (except within kTrialWindow of a spatial
+  // move up, when only congestion counts).
   static constexpr double kDownAtOnceShare = 0.7;
   // A smaller shortfall must last this long. A key frame, which the relay
   // itself requests on a switch, raises a layer's measured bitrate for up
@@ -57,13 +67,29 @@ class LayerSelector {
   static constexpr milliseconds kTrialWindow{2000};
   static constexpr milliseconds kTrialBackoff{10000};
   static constexpr milliseconds kMaxTrialBackoff{60000};
+  // A move down that only dropped temporal layers under congestion failed
+  // when the path is still congested this long after it: the selector then
+  // moves to a lower spatial layer. Long enough for a bottleneck queue of
+  // 150 ms or so to drain and the feedback to say so.
+  static constexpr milliseconds kThinningGrace{500};
+  // ... as long as the congestion is reported within this time of the move.
+  static constexpr milliseconds kThinningWindow{2000};
 
   // Picks the target from the estimate: down to the highest level that fits
   // (the lowest level when none fits), as kDownAtOnceShare and kDownHold
   // allow, and up as kUpMargin and kUpHold allow. A level is (spatial,
-  // temporal), ordered spatial first.
-  // `congested` is the estimator's report of queuing or loss on the path.
-  void update(uint64_t estimate_bps, bool congested, std::span<const LayerBitrate> layers, TimePoint now);
+  // temporal), ordered spatial first. Above the lowest spatial layer, levels
+  // with less than half of the layer's pictures are left out: a quarter of
+  // the frame rate judders more than half the resolution blurs, and those
+  // levels keep only the largest pictures (TL0), which overflow a small
+  // bottleneck queue.
+  // Under congestion a move down drops temporal layers of the current
+  // spatial layer, which costs no key frame, except when the congestion
+  // shows as loss: the decoder then misses pictures already, only a key
+  // frame repairs that, and the smaller layer's key frame is the one that
+  // gets through. A thinning that leaves the path congested after
+  // kThinningGrace is followed by a spatial move too.
+  void update(uint64_t estimate_bps, Congestion congestion, std::span<const LayerBitrate> layers, TimePoint now);
 
   // Returns true when the packet is to be forwarded. A spatial switch takes
   // effect at the first packet of a key frame of the target layer. While a
@@ -100,6 +126,8 @@ class LayerSelector {
   uint32_t failed_trials_ = 0;
   // No spatial move up before this time.
   std::optional<TimePoint> up_blocked_until_;
+  // The last move down dropped temporal layers only, under congestion.
+  std::optional<TimePoint> thinned_since_;
   // The pending switch down was made under congestion, so the old layer stops.
   bool stop_on_switch_ = false;
   // No picture of the current layer is forwarded until a key frame: from a

@@ -254,6 +254,7 @@ void Participant::forward(const Participant& from, MediaType type, const rtp::Rt
   const size_t size = send_forwarded(out, packet, *header, video, now);
   if (size == 0) return;
   ++packets_forwarded_;
+  if (video != nullptr && video->keyframe_start && out.cache) out.cache->mark_keyframe(header->sequence_number);
   ++out.packets;
   out.octets += packet.payload().size();
   out.last_timestamp = header->timestamp;
@@ -359,6 +360,9 @@ bool Participant::request_keyframe(TimePoint now, std::optional<size_t> layer) {
     if (stream->last_keyframe_request && now - *stream->last_keyframe_request < kKeyframeRequestInterval) continue;
     stream->last_keyframe_request = now;
     requested = writer.add_pli(video_out_.ssrc, stream->statistics.ssrc()) || requested;
+    log::debug("call", "keyframe request",
+               {{"call", call_.id()}, {"participant", id()}, {"ssrc", static_cast<uint64_t>(stream->statistics.ssrc())},
+                {"layer", static_cast<uint64_t>(stream->layer.value_or(0))}});
   }
   return requested && transport_->send_rtcp(writer.data());
 }
@@ -392,8 +396,10 @@ void Participant::answer_nack(uint32_t media_ssrc, std::span<const uint16_t> seq
   const Duration hold = kResendHold + microseconds(std::max<int64_t>(0, estimator_.queuing_delay_us()));
   for (uint16_t sequence_number : sequence_numbers) {
     const uint64_t held_before = out->cache->held_count();
+    const uint64_t superseded_before = out->cache->superseded_count();
     const std::optional<ByteView> packet = out->cache->take_for_resend(sequence_number, now, hold);
     if (out->cache->held_count() != held_before) counters_.retransmissions_held.add();
+    if (out->cache->superseded_count() != superseded_before) counters_.retransmissions_superseded.add();
     if (!packet) continue;
     // The retransmission repeats the original packet byte for byte, its
     // transport-wide sequence number included. It is encrypted under the
@@ -540,8 +546,24 @@ void Participant::update_layer_selection(TimePoint now) {
   const size_t count = source->layer_bitrates(now, layers);
   // Without transport-wide feedback there is no estimate: the top layer goes.
   const uint64_t estimate = transport_sequence_offset_ != 0 ? estimator_.estimate_bps() : rtp::SendSideEstimator::kMaxBps;
-  const bool congested = transport_sequence_offset_ != 0 && estimator_.congested();
-  layer_selector_.update(estimate, congested, std::span<const LayerBitrate>(layers.data(), count), now);
+  Congestion congestion = Congestion::none;
+  if (transport_sequence_offset_ != 0 && estimator_.congested()) {
+    congestion = estimator_.lossy() ? Congestion::loss : Congestion::queuing;
+  }
+  const std::optional<size_t> old_target = layer_selector_.target_spatial();
+  const uint8_t old_temporal = layer_selector_.target_temporal();
+  layer_selector_.update(estimate, congestion, std::span<const LayerBitrate>(layers.data(), count), now);
+  if ((layer_selector_.target_spatial() != old_target || layer_selector_.target_temporal() != old_temporal) &&
+      layer_selector_.target_spatial()) {
+    const size_t spatial = *layer_selector_.target_spatial();
+    const uint8_t temporal = layer_selector_.target_temporal();
+    log::debug("call", "layer target",
+               {{"call", call_.id()}, {"participant", id()}, {"layer", static_cast<uint64_t>(spatial)},
+                {"temporal", static_cast<uint64_t>(temporal)},
+                {"level_bps", spatial < count ? layers[spatial].cumulative_bps[temporal] : 0},
+                {"estimate_bps", estimate}, {"congestion", to_string(congestion)},
+                {"queuing_delay_us", estimator_.queuing_delay_us()}, {"loss", estimator_.loss_fraction()}});
+  }
 
   if (!layer_selector_.switch_pending()) return;
   const size_t target = *layer_selector_.target_spatial();

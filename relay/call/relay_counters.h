@@ -63,6 +63,7 @@ struct RelayCounters {
   Counter rtcp_packets_out;
   Counter retransmissions_sent;
   Counter retransmissions_held;
+  Counter retransmissions_superseded;
   Counter nacks_received;
   Counter keyframe_requests_received;
   Counter keyframe_requests_forwarded;

@@ -71,6 +71,10 @@ std::optional<ByteView> RetransmissionCache::find(uint16_t seq, TimePoint now) c
 
 std::optional<ByteView> RetransmissionCache::take_for_resend(uint16_t seq, TimePoint now, Duration hold) {
   if (slot_for(seq, now) == nullptr) return std::nullopt;
+  if (keyframe_seq_ && is_newer_sequence(*keyframe_seq_, seq)) {
+    ++superseded_count_;
+    return std::nullopt;
+  }
   const size_t index = index_of(seq);
   Slot& slot = slots_[index];
   if (slot.resent_at && now - *slot.resent_at < hold) {
@@ -81,10 +85,16 @@ std::optional<ByteView> RetransmissionCache::take_for_resend(uint16_t seq, TimeP
   return ByteView(storage_.data() + index * max_packet_size_, slot.size);
 }
 
+void RetransmissionCache::mark_keyframe(uint16_t seq) {
+  // A key frame older than the one marked (a reordered packet) changes nothing.
+  if (!keyframe_seq_ || is_newer_sequence(seq, *keyframe_seq_)) keyframe_seq_ = seq;
+}
+
 void RetransmissionCache::reset() {
   for (Slot& slot : slots_) slot.used = false;
   has_newest_ = false;
   newest_seq_ = 0;
+  keyframe_seq_.reset();
 }
 
 }  // namespace sightline::rtp

@@ -41,7 +41,15 @@ class RetransmissionCache {
   // counts it in held_count()) when it was resent less than `hold` ago. A
   // receiver repeats its NACK every round trip, so a repeat often comes
   // while the first copy still waits in the bottleneck's queue.
+  // It also returns nothing (counted in superseded_count()) for a packet
+  // sent before the last key frame marked: the key frame replaces every
+  // picture before it, so resending one only takes bandwidth from the key
+  // frame's own repair.
   std::optional<ByteView> take_for_resend(uint16_t seq, TimePoint now, Duration hold);
+
+  // Marks the packet with `seq`, stored just before, as the first packet of
+  // a key frame.
+  void mark_keyframe(uint16_t seq);
 
   void reset();
 
@@ -50,6 +58,8 @@ class RetransmissionCache {
   uint64_t reset_count() const { return reset_count_; }
   // Requests that take_for_resend() held back.
   uint64_t held_count() const { return held_count_; }
+  // Requests that take_for_resend() refused as older than the last key frame.
+  uint64_t superseded_count() const { return superseded_count_; }
 
  private:
   struct Slot {
@@ -75,6 +85,8 @@ class RetransmissionCache {
   uint64_t oversize_count_ = 0;
   uint64_t reset_count_ = 0;
   uint64_t held_count_ = 0;
+  uint64_t superseded_count_ = 0;
+  std::optional<uint16_t> keyframe_seq_;
 };
 
 }  // namespace sightline::rtp

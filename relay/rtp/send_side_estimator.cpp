@@ -169,6 +169,7 @@ void SendSideEstimator::update_estimate(TimePoint now, const LossCounts& counts)
                               (previous_feedback_min_queuing_us_ > overuse_us || queuing_delay_us() > overuse_us);
   const bool high_loss = recent_reports >= kMinReportsForLoss && recent_loss_fraction_ > kHighLoss;
   congested_ = high_loss || standing_queue;
+  lossy_ = high_loss;
 
   const bool cut_allowed = !last_loss_cut_ || now - *last_loss_cut_ >= kLossCutInterval;
   if (high_loss && cut_allowed) {

@@ -69,6 +69,8 @@ class SendSideEstimator {
   double recent_loss_fraction() const { return recent_loss_fraction_; }
   // The last feedback showed overuse, or loss over 10% in the last 300 ms.
   bool congested() const { return congested_; }
+  // The last feedback showed loss over 10% in the last 300 ms.
+  bool lossy() const { return lossy_; }
   uint64_t acknowledged_bps(TimePoint now) const { return acknowledged_.rate_bps(now); }
   // Bit/s received by the subscriber over the last kDeliveryWindow of its
   // arrival times, 0 until two packets were acknowledged in that window.
@@ -143,6 +145,7 @@ class SendSideEstimator {
   double loss_fraction_ = 0;
   double recent_loss_fraction_ = 0;
   bool congested_ = false;
+  bool lossy_ = false;
 };
 
 }  // namespace sightline::rtp

@@ -254,6 +254,7 @@ async function main() {
         `under the ${CAP.rate} cap; widths: ${JSON.stringify(watch.widths.slice(-20))}`);
 
       liftCap();
+      const liftedAt = Date.now();
       capped = false;
       watch.phase = 'lifted';
       const upMs = await watch.until((entry) => entry.frameWidth >= topWidth * 0.8, SWITCH_UP_TIMEOUT_MS);
@@ -277,6 +278,9 @@ async function main() {
         feedbackReceived,
         longestStallMs: watch.longestStallMs, gaps: watch.gaps,
         cap: CAP,
+        // To find the cap in the relay's log.
+        cappedAt: new Date(cappedAt).toISOString(),
+        liftedAt: new Date(liftedAt).toISOString(),
         // Each sample from 2 s before the cap on: ms since the cap, width, frames decoded.
         timeline: watch.widths.filter((entry) => entry.atMs >= cappedAt - 2000)
           .map((entry) => [entry.atMs - cappedAt, entry.width, entry.frames]) };

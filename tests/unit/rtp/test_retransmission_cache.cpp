@@ -109,6 +109,31 @@ TEST(RetransmissionCache, HoldsRepeatedResends) {
   EXPECT_EQ(cache.held_count(), 3u);
 }
 
+TEST(RetransmissionCache, KeyframeSupersedesEarlierPackets) {
+  RetransmissionCache cache(64);
+  const TimePoint start{};
+  const Duration hold = milliseconds(100);
+  for (uint16_t seq = 65530; seq != 6; ++seq) cache.store(packet_for(seq), seq, start);
+  // A key frame starts at 2, across the wrap: 65530 to 1 are no longer
+  // resent, 2 and the packets after it are.
+  cache.mark_keyframe(2);
+  EXPECT_FALSE(cache.take_for_resend(65530, start, hold).has_value());
+  EXPECT_FALSE(cache.take_for_resend(1, start, hold).has_value());
+  EXPECT_EQ(cache.superseded_count(), 2u);
+  EXPECT_TRUE(cache.take_for_resend(2, start, hold).has_value());
+  EXPECT_TRUE(cache.take_for_resend(5, start, hold).has_value());
+  // A reordered packet of an older key frame does not move the mark back.
+  cache.mark_keyframe(65531);
+  EXPECT_FALSE(cache.take_for_resend(65532, start, hold).has_value());
+  // Plain lookups are not affected.
+  EXPECT_TRUE(cache.find(1, start).has_value());
+  EXPECT_EQ(cache.superseded_count(), 3u);
+  // A stream restart forgets the mark.
+  cache.store(packet_for(30000), 30000, start);
+  cache.store(packet_for(29999), 29999, start);
+  EXPECT_TRUE(cache.take_for_resend(29999, start, hold).has_value());
+}
+
 TEST(RetransmissionCache, ResetEmpties) {
   RetransmissionCache cache(16);
   cache.store(packet_for(1), 1, TimePoint{});

@@ -117,6 +117,7 @@ auto no_loss() {
 TEST(SendSideEstimator, GrowsOnClearPath) {
   PathSimulation path;
   path.run(seconds(5), constant_delay(), no_loss());
+  EXPECT_FALSE(path.estimator.lossy());
   EXPECT_GT(path.estimator.estimate_bps(), SendSideEstimator::kInitialBps * 13 / 10);
   EXPECT_LT(path.estimator.queuing_delay_us(), 5'000);
   EXPECT_EQ(path.estimator.loss_fraction(), 0.0);
@@ -135,6 +136,8 @@ TEST(SendSideEstimator, CutsOnDelayGrowth) {
   }, no_loss());
   EXPECT_GT(path.estimator.queuing_delay_us(), 60'000);
   EXPECT_TRUE(path.estimator.congested());
+  // Queuing without loss: the decoder still gets every picture.
+  EXPECT_FALSE(path.estimator.lossy());
   // Below what the path delivered in the last second, 1.6 Mbit/s.
   EXPECT_LT(path.estimator.estimate_bps(), before);
   EXPECT_LE(path.estimator.estimate_bps(), 1'600'000u * 9 / 10);
@@ -205,6 +208,7 @@ TEST(SendSideEstimator, SeesSuddenHeavyLossAtOnce) {
   // under 10% of the last second's reports, but half of the last 300 ms.
   path.run(milliseconds(150), constant_delay(), [](int64_t index) { return index % 2 == 0; });
   EXPECT_TRUE(path.estimator.congested());
+  EXPECT_TRUE(path.estimator.lossy());
   EXPECT_LT(path.estimator.loss_fraction(), 0.1);
   EXPECT_GT(path.estimator.recent_loss_fraction(), 0.2);
   EXPECT_LT(path.estimator.estimate_bps(), before);
