@@ -173,6 +173,7 @@ std::optional<std::string> Relay::Impl::start() {
     tcp.handshake_timeout = config_.tcp_handshake_timeout;
     net::UdpOptions udp;
     udp.gso = config_.media_udp_gso;
+    udp.gro = config_.media_udp_gro;
     auto worker = std::make_unique<CallWorker>(i, *bind, *this, tcp, udp);
     std::string error;
     if (!worker->start(&error)) {
@@ -730,6 +731,14 @@ void collect_udp_send_metrics(control::MetricsWriter& writer, const net::MediaWo
                  value(udp.gso_fallbacks()), labels);
   writer.gauge("sightline_udp_gso_active", "1 while the media socket sends with UDP GSO",
                media.udp_gso_active() ? 1.0 : 0.0, labels);
+  writer.counter("sightline_udp_gro_messages_total",
+                 "UDP messages received with GRO that carried more than one datagram",
+                 value(media.udp_coalesced_receives()), labels);
+  writer.counter("sightline_udp_gro_segments_dropped_total",
+                 "Datagrams of a GRO message beyond the 128 that one receive splits, dropped",
+                 value(media.udp_segments_dropped()), labels);
+  writer.gauge("sightline_udp_gro_active", "1 while the media socket receives with UDP GRO",
+               media.udp_gro_active() ? 1.0 : 0.0, labels);
 }
 
 }  // namespace

@@ -150,6 +150,10 @@ void register_relay_settings(Settings& settings) {
                        "Send runs of equal-size UDP datagrams to one destination as one message that the kernel "
                        "segments (UDP GSO, Linux 4.18 or later); false sends one message per datagram.",
                        true);
+  settings.add_boolean("media.udp-gro",
+                       "Receive runs of equal-size UDP datagrams from one source as one message (UDP GRO, Linux 5.0 "
+                       "or later), which the worker splits; false receives one message per datagram.",
+                       true);
   settings.add_boolean("media.tcp",
                        "Also offer passive ICE-TCP candidates (RFC 6544), for callers whose network blocks UDP.", true);
   settings.add_integer("media.tcp-first-port",
@@ -206,6 +210,7 @@ std::optional<std::string> make_relay_config(const Settings& settings, RelayConf
   }
 
   config.media_udp_gso = settings.get_boolean("media.udp-gso");
+  config.media_udp_gro = settings.get_boolean("media.udp-gro");
   config.media_tcp = settings.get_boolean("media.tcp");
   config.first_tcp_port = static_cast<uint16_t>(settings.get_integer("media.tcp-first-port"));
   if (config.first_tcp_port != 0 && config.first_tcp_port + config.media_workers - 1 > kMaxPort) {

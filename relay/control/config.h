@@ -29,6 +29,7 @@ struct RelayConfig {
   // UDP generic segmentation offload on the media sockets. A socket whose
   // kernel rejects it sends one message per datagram.
   bool media_udp_gso = true;
+  bool media_udp_gro = true;
   // Passive ICE-TCP (RFC 6544): each worker also listens on TCP, and answers
   // carry a TCP candidate beside the UDP one.
   bool media_tcp = true;

@@ -62,6 +62,7 @@ bool MediaWorker::start(DatagramHandler* handler, std::string* error) {
             {{"worker", index_},
              {"address", local_address_.to_string()},
              {"udp_gso", socket_.gso_active()},
+             {"udp_gro", socket_.gro_active()},
              {"tcp_address", tcp_local_address_.empty() ? std::string() : tcp_local_address_.to_string()}});
   return true;
 }
@@ -139,7 +140,7 @@ void MediaWorker::drain_socket() {
     }
     datagrams_received_.fetch_add(static_cast<uint64_t>(count), std::memory_order_relaxed);
     bytes_received_.fetch_add(bytes, std::memory_order_relaxed);
-    if (count < static_cast<int>(kBatchSize)) break;
+    if (!socket_.receive_filled()) break;
   }
   flush_all();
 }

@@ -69,6 +69,9 @@ class MediaWorker final : public PacketSender {
   uint64_t receive_errors() const { return receive_errors_.load(std::memory_order_relaxed); }
   const UdpSendCounters& udp_send_counters() const { return socket_.send_counters(); }
   bool udp_gso_active() const { return socket_.gso_active(); }
+  bool udp_gro_active() const { return socket_.gro_active(); }
+  uint64_t udp_coalesced_receives() const { return socket_.coalesced_receives(); }
+  uint64_t udp_segments_dropped() const { return socket_.segments_dropped(); }
 
  private:
   static void on_readable(uv_poll_t* handle, int status, int events);

@@ -7,6 +7,7 @@
 #include <netinet/udp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -33,21 +34,49 @@ bool is_gso_rejection(int error_number) {
 }
 }  // namespace
 
+// Message buffers for recvmmsg: kBatchSize of kMaxDatagramBytes, or with GRO
+// kGroBatchSize of kMaxGroMessageBytes.
 struct UdpSocket::ReceiveBatch {
-  std::array<std::array<uint8_t, kMaxDatagramBytes>, kBatchSize> buffers;
-  std::array<mmsghdr, kBatchSize> headers;
-  std::array<iovec, kBatchSize> vectors;
-  std::array<sockaddr_storage, kBatchSize> addresses;
+  struct alignas(cmsghdr) GroControl {
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
+  };
 
-  ReceiveBatch() {
-    for (size_t i = 0; i < kBatchSize; ++i) {
-      vectors[i] = {buffers[i].data(), buffers[i].size()};
+  size_t buffer_bytes;
+  // Left uninitialised: the kernel writes only what arrives, so the pages of
+  // a large GRO buffer beyond the usual message stay unmapped.
+  std::unique_ptr<uint8_t[]> storage;
+  std::vector<mmsghdr> headers;
+  std::vector<iovec> vectors;
+  std::vector<sockaddr_storage> addresses;
+  std::vector<GroControl> controls;
+
+  ReceiveBatch(size_t messages, size_t bytes_per_message, bool gro)
+      : buffer_bytes(bytes_per_message),
+        storage(new uint8_t[messages * bytes_per_message]),
+        headers(messages),
+        vectors(messages),
+        addresses(messages),
+        controls(gro ? messages : 0) {
+    for (size_t i = 0; i < messages; ++i) {
+      vectors[i] = {storage.get() + i * buffer_bytes, buffer_bytes};
       std::memset(&headers[i], 0, sizeof(mmsghdr));
       headers[i].msg_hdr.msg_iov = &vectors[i];
       headers[i].msg_hdr.msg_iovlen = 1;
       headers[i].msg_hdr.msg_name = &addresses[i];
-      headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     }
+  }
+
+  // The segment size of a coalesced message, 0 when it contains one datagram.
+  size_t segment_size(size_t message) const {
+    const msghdr& header = headers[message].msg_hdr;
+    for (const cmsghdr* control = CMSG_FIRSTHDR(&header); control != nullptr;
+         control = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(control))) {
+      if (control->cmsg_level != SOL_UDP || control->cmsg_type != UDP_GRO) continue;
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(control), sizeof size);
+      return size > 0 ? static_cast<size_t>(size) : 0;
+    }
+    return 0;
   }
 };
 
@@ -118,7 +147,11 @@ struct UdpSocket::SendBatch {
 };
 
 UdpSocket::UdpSocket(UdpOptions options)
-    : options_(options), receive_(std::make_unique<ReceiveBatch>()), send_(std::make_unique<SendBatch>()) {}
+    : options_(options),
+      receive_(options.gro ? std::make_unique<ReceiveBatch>(kGroBatchSize, kMaxGroMessageBytes, true)
+                           : std::make_unique<ReceiveBatch>(kBatchSize, kMaxDatagramBytes, false)),
+      send_(std::make_unique<SendBatch>()),
+      received_(options.gro ? kGroBatchSize * kMaxGroSegments : kBatchSize) {}
 
 UdpSocket::~UdpSocket() { close(); }
 
@@ -138,6 +171,16 @@ bool UdpSocket::bind(const SocketAddress& address, std::string* error) {
     close();
     return false;
   }
+  if (options_.gro) {
+    // Kernels before 5.0 have no UDP_GRO option and reject it. The socket
+    // then receives one datagram per message, which the large buffers hold too.
+    const int enable = 1;
+    gro_active_.store(::setsockopt(fd_, SOL_UDP, UDP_GRO, &enable, sizeof enable) == 0, std::memory_order_relaxed);
+    if (!gro_active()) {
+      log::warn("media", "UDP GRO option rejected, receiving one datagram per message",
+                {{"error", std::strerror(errno)}, {"address", address.to_string()}});
+    }
+  }
   if (options_.gso) {
     // Kernels before 4.18 have no UDP_SEGMENT option and fail this read.
     int segment_size = 0;
@@ -155,6 +198,7 @@ void UdpSocket::close() {
   fd_ = -1;
   queued_ = 0;
   gso_active_.store(false, std::memory_order_relaxed);
+  gro_active_.store(false, std::memory_order_relaxed);
 }
 
 SocketAddress UdpSocket::local_address() const {
@@ -166,22 +210,54 @@ SocketAddress UdpSocket::local_address() const {
 
 int UdpSocket::receive_batch() {
   ReceiveBatch& batch = *receive_;
-  for (size_t i = 0; i < kBatchSize; ++i) {
-    batch.headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-    batch.headers[i].msg_hdr.msg_flags = 0;
+  const size_t messages = batch.headers.size();
+  for (size_t i = 0; i < messages; ++i) {
+    msghdr& header = batch.headers[i].msg_hdr;
+    header.msg_namelen = sizeof(sockaddr_storage);
+    header.msg_flags = 0;
+    if (!batch.controls.empty()) {
+      // recvmmsg shortens msg_controllen to what it wrote, so it is reset each time.
+      header.msg_control = batch.controls[i].bytes;
+      header.msg_controllen = sizeof batch.controls[i].bytes;
+    }
   }
   ++receive_calls_;
-  const int count = ::recvmmsg(fd_, batch.headers.data(), kBatchSize, MSG_DONTWAIT, nullptr);
+  receive_filled_ = false;
+  const int count = ::recvmmsg(fd_, batch.headers.data(), static_cast<unsigned>(messages), MSG_DONTWAIT, nullptr);
   if (count < 0) {
     return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
   }
+  receive_filled_ = static_cast<size_t>(count) == messages;
+
+  size_t datagrams = 0;
   for (int i = 0; i < count; ++i) {
-    ReceivedDatagram& out = received_[i];
-    out.from = SocketAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&batch.addresses[i]));
-    out.data = MutableByteView(batch.buffers[i].data(), batch.headers[i].msg_len);
-    out.truncated = (batch.headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    const auto message = static_cast<size_t>(i);
+    const SocketAddress from =
+        SocketAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&batch.addresses[message]));
+    uint8_t* data = batch.storage.get() + message * batch.buffer_bytes;
+    const size_t length = batch.headers[message].msg_len;
+    const bool truncated = (batch.headers[message].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    const size_t segment = batch.controls.empty() ? 0 : batch.segment_size(message);
+    if (segment == 0 || length <= segment) {
+      received_[datagrams++] = ReceivedDatagram{from, MutableByteView(data, length), truncated};
+      continue;
+    }
+    // Every segment has the run's size except the last, which may be shorter.
+    // Single writer: a relaxed load and store, no locked instruction.
+    coalesced_receives_.store(coalesced_receives_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    size_t offset = 0;
+    for (size_t part = 0; offset < length; ++part, offset += segment) {
+      if (part == kMaxGroSegments) {
+        const uint64_t dropped = (length - offset + segment - 1) / segment;
+        segments_dropped_.store(segments_dropped_.load(std::memory_order_relaxed) + dropped,
+                                std::memory_order_relaxed);
+        break;
+      }
+      const size_t part_length = std::min(segment, length - offset);
+      received_[datagrams++] = ReceivedDatagram{from, MutableByteView(data + offset, part_length), truncated};
+    }
   }
-  return count;
+  return static_cast<int>(datagrams);
 }
 
 void UdpSocket::queue_send(const SocketAddress& to, ByteView data) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "relay/base/bytes.h"
 #include "relay/base/socket_address.h"
@@ -29,12 +30,27 @@ constexpr size_t kMaxGsoSegments = 64;
 // Payload bytes in one GSO message: 65535 less the IPv6 and UDP headers
 // (40 + 8), which also fits IPv4 (65535 less 20 + 8).
 constexpr size_t kMaxGsoPayloadBytes = 65535 - 40 - 8;
+// Messages per recvmmsg call with UDP_GRO, each in a buffer of
+// kMaxGroMessageBytes, the largest UDP payload with room to spare.
+constexpr size_t kGroBatchSize = 16;
+constexpr size_t kMaxGroMessageBytes = 65535;
+// Datagrams in one coalesced message. The kernel's GRO coalesces at most 64
+// (UDP_GRO_CNT_MAX), and a GSO message from a local sender, which arrives
+// whole, contains at most UDP_MAX_SEGMENTS (64, raised to 128 in later
+// kernels). Any beyond this are dropped and counted.
+constexpr size_t kMaxGroSegments = 128;
 
 struct UdpOptions {
   // Send runs of equal-size datagrams to one destination as one message with
   // a UDP_SEGMENT control message (Linux 4.18 or later). When the kernel
   // rejects it, the socket falls back to one message per datagram.
   bool gso = false;
+  // Receive runs of equal-size datagrams from one source as one message
+  // (UDP_GRO, Linux 5.0 or later), which receive_batch() splits again. The
+  // kernel coalesces a run that arrives in one receive poll of the network
+  // device. It passes a local sender's GSO message on whole, so the sender
+  // pays neither for splitting it nor for the receive path of each part.
+  bool gro = false;
 };
 
 struct ReceivedDatagram {
@@ -91,11 +107,14 @@ class UdpSocket {
   int fd() const { return fd_; }
   SocketAddress local_address() const;
 
-  // Receives up to kBatchSize datagrams into the socket's own buffers. The
-  // views stay valid until the next call. Returns the count (0 when none is
+  // Receives up to kBatchSize messages (kGroBatchSize with GRO) into the
+  // socket's own buffers, and splits coalesced ones. The views stay valid
+  // until the next call. Returns the count of datagrams (0 when none is
   // waiting) or -1 on a socket error.
   int receive_batch();
   const ReceivedDatagram& received(int index) const { return received_[index]; }
+  // The last receive_batch() filled every message buffer, so more may be waiting.
+  bool receive_filled() const { return receive_filled_; }
 
   // Queues a copy of data for sending; flushes first when the batch is full.
   // Datagrams larger than kMaxDatagramBytes are dropped and counted.
@@ -112,6 +131,13 @@ class UdpSocket {
 
   // True while sends use GSO: requested, probed and not rejected since.
   bool gso_active() const { return gso_active_.load(std::memory_order_relaxed); }
+  // True when the kernel accepted the UDP_GRO option at bind().
+  bool gro_active() const { return gro_active_.load(std::memory_order_relaxed); }
+  // Received messages that carried more than one datagram. Written by the
+  // socket's thread, readable from any thread.
+  uint64_t coalesced_receives() const { return coalesced_receives_.load(std::memory_order_relaxed); }
+  // Datagrams of a coalesced message beyond kMaxGroSegments, dropped.
+  uint64_t segments_dropped() const { return segments_dropped_.load(std::memory_order_relaxed); }
   // Test hook: the next segmented message fails as if the kernel returned
   // error_number (EIO, EINVAL or ENOPROTOOPT exercise the fallback).
   void fail_next_gso_send_for_testing(int error_number) { gso_test_error_ = error_number; }
@@ -141,10 +167,14 @@ class UdpSocket {
   const UdpOptions options_;
   int fd_ = -1;
   std::atomic<bool> gso_active_{false};
+  std::atomic<bool> gro_active_{false};
   int gso_test_error_ = 0;
   std::unique_ptr<ReceiveBatch> receive_;
   std::unique_ptr<SendBatch> send_;
-  std::array<ReceivedDatagram, kBatchSize> received_{};
+  std::vector<ReceivedDatagram> received_;
+  bool receive_filled_ = false;
+  std::atomic<uint64_t> coalesced_receives_{0};
+  std::atomic<uint64_t> segments_dropped_{0};
   size_t queued_ = 0;
   UdpSendCounters counters_;
   uint64_t oversized_dropped_ = 0;

@@ -50,6 +50,10 @@ void register_settings(control::Settings& settings) {
                       "Video frames per second; 0 keeps the clip's rate, a higher rate repeats clip frames (30 with "
                       "the 15 fps foreman clip sends each frame twice, as a 30 fps camera paces its packets).",
                       0, 0, 120);
+  settings.add_boolean("load.udp-gro",
+                       "Receive the relay's GSO messages whole (UDP_GRO), as a subscriber's own machine would split "
+                       "them; false makes the relay's send calls pay for the generator's receive path on loopback.",
+                       true);
   settings.add_integer("load.loops", "Event loop threads of the generator; 0 is one per CPU it may run on (see taskset).", 0, 0, 256);
   settings.add_integer("load.decrypt-every",
                        "Receive side: decrypt and authenticate 1 in N RTP packets and count the others from their "
@@ -61,7 +65,8 @@ void register_settings(control::Settings& settings) {
   settings.add_number("load.max-p99-ms", "A step holds its calls below this p99 one-way latency, in ms.", 20, 0, 10000);
   settings.add_string("log.level", "Lowest log level written: debug, info, warn or error.", "warn");
   for (const char* name : {"server", "relay-host", "relay-port", "relay-pid", "in-process", "workers", "calls", "seconds",
-                           "ramp-step", "step-seconds", "max-calls", "clip", "bitrate-kbps", "frame-rate", "loops", "csv", "decrypt-every"}) {
+                           "ramp-step", "step-seconds", "max-calls", "clip", "bitrate-kbps", "frame-rate", "loops",
+                           "udp-gro", "csv", "decrypt-every"}) {
     settings.add_alias(name, std::string("load.") + name);
   }
 }
@@ -144,6 +149,7 @@ int run_load(int argc, const char* const* argv, const std::atomic<bool>* stop_re
   options.video_bitrate_kbps = static_cast<int>(settings.get_integer("load.bitrate-kbps"));
   options.video_frame_rate = settings.get_number("load.frame-rate");
   options.loops = static_cast<unsigned>(settings.get_integer("load.loops"));
+  options.udp_gro = settings.get_boolean("load.udp-gro");
   options.csv_path = settings.get_string("load.csv");
   options.decrypt_every = static_cast<uint32_t>(settings.get_integer("load.decrypt-every"));
   options.max_loss_fraction = settings.get_number("load.max-loss-percent") / 100.0;

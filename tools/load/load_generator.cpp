@@ -186,8 +186,8 @@ bool LoadRun::add_calls(int count, std::string& error) {
     const size_t index = calls_.size();
     EventLoop& loop = *loops_[index % loops_.size()];
     CallPair pair;
-    pair.terminal = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics());
-    pair.caller = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics());
+    pair.terminal = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics(), options_.udp_gro);
+    pair.caller = std::make_unique<LoadParticipant>(*media_, certificate_, loop.metrics(), options_.udp_gro);
     pair.terminal->set_decrypt_every(options_.decrypt_every);
     pair.caller->set_decrypt_every(options_.decrypt_every);
     const std::string call_id = "load-" + std::to_string(index + 1);
@@ -428,6 +428,7 @@ nlohmann::json LoadRun::summary(const std::vector<StepResult>& steps) const {
       // An external relay's worker count is not known here.
       {"workers", options_.in_process ? nlohmann::json(options_.workers) : nlohmann::json(nullptr)},
       {"loops", loops_.size()},
+      {"udp_gro", options_.udp_gro},
       {"video", {{"width", media_->width}, {"height", media_->height}, {"frame_rate", media_->frame_rate},
                  {"bitrate_kbps", options_.video_bitrate_kbps}}},
       {"packets_sent", total.packets_sent},

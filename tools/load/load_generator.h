@@ -46,6 +46,10 @@ struct LoadOptions {
   double video_frame_rate = 0;
   // Event loop threads of the generator; 0 picks one per core.
   unsigned loops = 0;
+  // The participants' sockets take the relay's GSO messages whole
+  // (UDP_GRO). On loopback, the relay's send call otherwise also pays for
+  // splitting them and for queuing each datagram to the receiving socket.
+  bool udp_gro = true;
   std::string csv_path;
   // The participants decrypt and authenticate one received RTP packet in
   // this many and count the rest from their clear RTP header, so that the

@@ -51,7 +51,7 @@ T random_value() {
 }  // namespace
 
 LoadParticipant::LoadParticipant(const EncodedMedia& media, std::shared_ptr<crypto::DtlsCertificate> certificate,
-                                 LoadMetrics& metrics)
+                                 LoadMetrics& metrics, bool udp_gro)
     : media_(media),
       certificate_(std::move(certificate)),
       metrics_(metrics),
@@ -59,7 +59,12 @@ LoadParticipant::LoadParticipant(const EncodedMedia& media, std::shared_ptr<cryp
       // does not take GSO messages whole (no UDP_GRO), so on loopback the
       // kernel splits them in this thread's send call and the relay receives
       // the same datagrams as before: only the generator's cost falls.
-      socket_(net::UdpOptions{.gso = true}) {
+      // With UDP_GRO here, the relay's GSO messages arrive whole too. On
+      // loopback the sender's system call runs the receiver's side of the
+      // stack. Without GRO, the relay's CPU time therefore included
+      // splitting its messages and queuing each datagram to this socket,
+      // work that a subscriber's own machine does in a real call.
+      socket_(net::UdpOptions{.gso = true, .gro = udp_gro}) {
   video_.ssrc = random_value<uint32_t>();
   video_.sequence_number = random_value<uint16_t>();
   video_.timestamp_base = random_value<uint32_t>();
@@ -277,7 +282,7 @@ std::string LoadParticipant::srtp_profile() const {
 }
 
 void LoadParticipant::on_readable(TimePoint now) {
-  // A batch shorter than the socket's batch size emptied the socket, so the
+  // A batch that did not fill the socket's buffers emptied the socket, so the
   // loop stops there instead of paying for a system call that returns nothing.
   int count = 0;
   do {
@@ -289,7 +294,7 @@ void LoadParticipant::on_readable(TimePoint now) {
       transport_->on_datagram(datagram.from, datagram.data, now);
       if (receive_transport_) receive_transport_->on_datagram(datagram.from, datagram.data, now);
     }
-  } while (count == static_cast<int>(net::kBatchSize));
+  } while (socket_.receive_filled());
   socket_.flush();
 }
 

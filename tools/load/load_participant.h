@@ -37,8 +37,9 @@ struct JoinParams {
 
 class LoadParticipant final : public peer::PeerTransportListener {
  public:
+  // `udp_gro`: the socket takes the relay's GSO messages whole (UDP_GRO).
   LoadParticipant(const EncodedMedia& media, std::shared_ptr<crypto::DtlsCertificate> certificate,
-                  LoadMetrics& metrics);
+                  LoadMetrics& metrics, bool udp_gro = true);
   ~LoadParticipant() override;
   LoadParticipant(const LoadParticipant&) = delete;
   LoadParticipant& operator=(const LoadParticipant&) = delete;

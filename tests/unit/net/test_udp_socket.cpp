@@ -26,6 +26,7 @@ Datagram make_datagram(size_t destination, size_t sequence, size_t length) {
 }
 
 struct Receiver {
+  explicit Receiver(bool gro) : socket(UdpOptions{.gro = gro}) {}
   UdpSocket socket;
   SocketAddress address;
   std::vector<Datagram> expected;
@@ -34,11 +35,12 @@ struct Receiver {
 
 class UdpSocketSendTest : public ::testing::Test {
  protected:
-  void open_receivers(size_t count, const char* ip = "127.0.0.1") {
+  void open_receivers(size_t count, const char* ip = "127.0.0.1", bool gro = false) {
     for (size_t i = 0; i < count; ++i) {
-      auto receiver = std::make_unique<Receiver>();
+      auto receiver = std::make_unique<Receiver>(gro);
       std::string error;
       ASSERT_TRUE(receiver->socket.bind(*SocketAddress::parse(ip, 0), &error)) << error;
+      ASSERT_EQ(receiver->socket.gro_active(), gro);
       receiver->address = receiver->socket.local_address();
       receivers_.push_back(std::move(receiver));
     }
@@ -219,6 +221,63 @@ TEST_F(UdpSocketSendTest, GsoKeepsEmptyDatagrams) {
 
   expect_all_delivered();
   EXPECT_EQ(sender_->send_counters().messages_sent(), 3u);
+}
+
+// Receivers with UDP_GRO take each GSO message whole and split it again:
+// every datagram arrives intact, in order, the shorter last one included.
+TEST_F(UdpSocketSendTest, GroReceiverSplitsGsoRuns) {
+  open_receivers(3, "127.0.0.1", true);
+  open_sender(true);
+  queue_mixed_pattern();
+  sender_->flush();
+  receive_all();
+
+  expect_all_delivered();
+  EXPECT_EQ(sender_->send_counters().messages_sent(), 6u);
+  uint64_t coalesced = 0;
+  for (const auto& receiver : receivers_) {
+    coalesced += receiver->socket.coalesced_receives();
+    EXPECT_EQ(receiver->socket.segments_dropped(), 0u);
+  }
+  // The five GSO messages arrived as coalesced messages.
+  EXPECT_EQ(coalesced, 5u);
+}
+
+TEST_F(UdpSocketSendTest, GroReceiverTakesPlainDatagrams) {
+  open_receivers(3, "127.0.0.1", true);
+  open_sender(false);
+  queue_mixed_pattern();
+  sender_->flush();
+  receive_all();
+
+  expect_all_delivered();
+  for (const auto& receiver : receivers_) EXPECT_EQ(receiver->socket.coalesced_receives(), 0u);
+}
+
+TEST_F(UdpSocketSendTest, GroReceiverManyMessages) {
+  // More GSO messages than one receive takes: 40 runs of three datagrams,
+  // so receive_batch() fills its kGroBatchSize buffers and is called again.
+  open_receivers(1, "127.0.0.1", true);
+  open_sender(true);
+  for (size_t run = 0; run < 40; ++run) {
+    for (size_t i = 0; i < 3; ++i) queue(0, 1000 + run);
+  }
+  sender_->flush();
+  const int first = [&] {
+    pollfd descriptor{receivers_[0]->socket.fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&descriptor, 1, 2000), 1);
+    return receivers_[0]->socket.receive_batch();
+  }();
+  ASSERT_EQ(first, static_cast<int>(3 * kGroBatchSize));
+  EXPECT_TRUE(receivers_[0]->socket.receive_filled());
+  for (int i = 0; i < first; ++i) {
+    const ReceivedDatagram& datagram = receivers_[0]->socket.received(i);
+    receivers_[0]->received.emplace_back(datagram.data.data(), datagram.data.data() + datagram.data.size());
+  }
+  receive_all();
+
+  expect_all_delivered();
+  EXPECT_FALSE(receivers_[0]->socket.receive_filled());
 }
 
 TEST_F(UdpSocketSendTest, GsoOverIpv6Loopback) {
