@@ -324,7 +324,11 @@ FlagsResult Settings::apply_flags(int argc, const char* const* argv) {
     if (equals != std::string_view::npos) {
       value = body.substr(equals + 1);
     } else if (entry->type == SettingType::boolean) {
-      value = "true";
+      // A bare boolean flag turns the setting on; "--flag false", as the
+      // help's "<true or false>" suggests, takes the next argument.
+      const bool value_follows =
+          i + 1 < argc && (std::string_view(argv[i + 1]) == "true" || std::string_view(argv[i + 1]) == "false");
+      value = value_follows ? argv[++i] : "true";
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {

@@ -51,8 +51,9 @@ void register_settings(control::Settings& settings) {
                       "the 15 fps foreman clip sends each frame twice, as a 30 fps camera paces its packets).",
                       0, 0, 120);
   settings.add_boolean("load.udp-gro",
-                       "Receive the relay's GSO messages whole (UDP_GRO), as a subscriber's own machine would split "
-                       "them; false makes the relay's send calls pay for the generator's receive path on loopback.",
+                       "The generator's sockets receive the relay's GSO messages whole (UDP_GRO). With false, the "
+                       "kernel splits them for the generator, and on loopback that work runs in the relay's send "
+                       "calls and counts in its CPU time. The in-process relay's own GRO stays on.",
                        true);
   settings.add_integer("load.loops", "Event loop threads of the generator; 0 is one per CPU it may run on (see taskset).", 0, 0, 256);
   settings.add_integer("load.decrypt-every",

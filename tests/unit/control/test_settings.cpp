@@ -121,6 +121,14 @@ TEST(Settings, TypesAndAliases) {
   EXPECT_EQ(settings.get_duration("load.duration"), milliseconds(120'000));
   EXPECT_EQ(flags.positional, (std::vector<std::string>{"--x"}));
 
+  // A boolean takes "true" or "false" as the next argument, and nothing else.
+  ASSERT_TRUE(apply(settings, {"--peer.video", "false"}).ok());
+  EXPECT_FALSE(settings.get_boolean("peer.video"));
+  ASSERT_TRUE(apply(settings, {"--peer.video", "true"}).ok());
+  EXPECT_TRUE(settings.get_boolean("peer.video"));
+  const FlagsResult bare = apply(settings, {"--peer.video", "input.y4m"});
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare.positional, (std::vector<std::string>{"input.y4m"}));
   EXPECT_EQ(apply(settings, {"--peer.video=yes"}).error,
             "flag --peer.video: peer.video must be true or false, got \"yes\"");
   EXPECT_FALSE(settings.load_toml("[peer]\nloss = 1\n", "peer.toml").has_value());
