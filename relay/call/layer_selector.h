@@ -29,7 +29,7 @@ struct LayerBitrate {
   std::array<uint64_t, kMaxTemporalLayers> cumulative_bps{};
 };
 
-// What the subscriber's bandwidth estimator reports about the path.
+// Congestion on the path to a subscriber, as its bandwidth estimator reports it.
 enum class Congestion : uint8_t {
   none,
   queuing,  // a standing queue: the path carries less than is sent
@@ -79,7 +79,7 @@ class LayerSelector {
   // (the lowest level when none fits), as kDownAtOnceShare and kDownHold
   // allow, and up as kUpMargin and kUpHold allow. A level is (spatial,
   // temporal), ordered spatial first. Above the lowest spatial layer, levels
-  // with less than half of the layer's pictures are left out: a quarter of
+  // with less than half of the layer's pictures are left out. A quarter of
   // the frame rate judders more than half the resolution blurs, and those
   // levels keep only the largest pictures (TL0), which overflow a small
   // bottleneck queue.

@@ -128,7 +128,7 @@ TEST(RetransmissionCache, KeyframeSupersedesEarlierPackets) {
   // Plain lookups are not affected.
   EXPECT_TRUE(cache.find(1, start).has_value());
   EXPECT_EQ(cache.superseded_count(), 3u);
-  // A stream restart forgets the mark.
+  // A stream restart clears the mark.
   cache.store(packet_for(30000), 30000, start);
   cache.store(packet_for(29999), 29999, start);
   EXPECT_TRUE(cache.take_for_resend(29999, start, hold).has_value());
