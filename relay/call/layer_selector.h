@@ -84,11 +84,11 @@ class LayerSelector {
   // levels keep only the largest pictures (TL0), which overflow a small
   // bottleneck queue.
   // Under congestion a move down drops temporal layers of the current
-  // spatial layer, which costs no key frame, except when the congestion
-  // shows as loss: the decoder then misses pictures already, only a key
-  // frame repairs that, and the smaller layer's key frame is the one that
-  // gets through. A thinning that leaves the path congested after
-  // kThinningGrace is followed by a spatial move too.
+  // spatial layer, which costs no key frame. Congestion that shows as loss
+  // is the exception. The decoder then misses pictures already, and only a
+  // key frame repairs that, so the move takes the smaller layer's key
+  // frame, which gets through. A thinning that leaves the path congested
+  // after kThinningGrace is followed by a spatial move too.
   void update(uint64_t estimate_bps, Congestion congestion, std::span<const LayerBitrate> layers, TimePoint now);
 
   // Returns true when the packet is to be forwarded. A spatial switch takes

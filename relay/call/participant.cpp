@@ -359,7 +359,8 @@ bool Participant::request_keyframe(TimePoint now, std::optional<size_t> layer) {
     if (layer && stream->layer != layer) continue;
     if (stream->last_keyframe_request && now - *stream->last_keyframe_request < kKeyframeRequestInterval) continue;
     stream->last_keyframe_request = now;
-    requested = writer.add_pli(video_out_.ssrc, stream->statistics.ssrc()) || requested;
+    if (!writer.add_pli(video_out_.ssrc, stream->statistics.ssrc())) continue;
+    requested = true;
     log::debug("call", "keyframe request",
                {{"call", call_.id()}, {"participant", id()}, {"ssrc", static_cast<uint64_t>(stream->statistics.ssrc())},
                 {"layer", static_cast<uint64_t>(stream->layer.value_or(0))}});
